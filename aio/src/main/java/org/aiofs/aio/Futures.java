@@ -1,0 +1,42 @@
+package org.aiofs.aio;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** Waiting for a future and getting the I/O error that failed it, not a wrapper around it. */
+public final class Futures {
+    private Futures() {
+    }
+
+    public static <T> T await(CompletableFuture<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for I/O", e);
+        } catch (ExecutionException e) {
+            throw asIoException(e.getCause());
+        }
+    }
+
+    /** The I/O error behind a failure, unwrapping CompletionException and friends. */
+    public static IOException asIoException(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t instanceof UncheckedIOException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IOException io) {
+            return io;
+        }
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        return new IOException(t);
+    }
+}

@@ -1,0 +1,107 @@
+package org.aiofs.fs.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.aiofs.fs.mount.BackgroundMount;
+import org.aiofs.fs.mount.MountException;
+import org.aiofs.fs.mount.MountOptions;
+import org.aiofs.fs.mount.MountServer;
+import org.aiofs.fs.mount.Preflight;
+import org.aiofs.image.ImageFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount IMAGE on MOUNTPOINT: MOUNTPOINT/disk.raw is then the whole virtual disk.",
+                "Returns once the mount serves (the server keeps running in the background), "
+                        + "or fails with the server's error."},
+        footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
+                "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
+public final class MountCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
+    Path mountPoint;
+
+    @Option(names = {"-r", "--read-only"}, description = "Serve the image read-only (files are 0444; writes fail with EROFS).")
+    boolean readOnly;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2",
+            description = "The image format; probed from the image when not given. A raw image is written only when named.")
+    String format;
+
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",
+            description = "I/O engine: auto, threadpool, sync (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
+    boolean foreground;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the server's pid to FILE.")
+    Path pidFile;
+
+    @Option(names = "-o", paramLabel = "OPTION", split = ",",
+            description = "FUSE mount options passed on, e.g. allow_other.")
+    List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
+    boolean singleThreaded;
+
+    @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
+    boolean notifyReady;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        if (foreground) {
+            try {
+                new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
+                        readOnly, engine, singleThreaded, fuseOptions,
+                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady)).run();
+                return 0;
+            } catch (MountException e) {
+                System.err.println("aiofs: " + e.getMessage());
+                return 1;
+            }
+        }
+        try {
+            Preflight.checkImage(image, readOnly);
+            Preflight.checkMountPoint(mountPoint);
+            Preflight.checkFuse();
+            BackgroundMount.start(serverArguments(), mountPoint);
+            return 0;
+        } catch (MountException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private List<String> serverArguments() {
+        List<String> args = new ArrayList<>();
+        if (readOnly) {
+            args.add("--read-only");
+        }
+        if (format != null) {
+            args.add("--format=" + format);
+        }
+        args.add("--engine=" + engine);
+        if (pidFile != null) {
+            args.add("--pid-file=" + pidFile.toAbsolutePath());
+        }
+        if (singleThreaded) {
+            args.add("--single-threaded");
+        }
+        for (String o : fuseOptions) {
+            args.add("-o");
+            args.add(o);
+        }
+        args.add(image.toAbsolutePath().toString());
+        args.add(mountPoint.toAbsolutePath().toString());
+        return args;
+    }
+}

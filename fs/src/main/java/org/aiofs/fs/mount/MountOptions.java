@@ -1,0 +1,31 @@
+package org.aiofs.fs.mount;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.aiofs.image.ImageFormat;
+
+/**
+ * Everything a mount server needs.
+ *
+ * @param format       null to probe
+ * @param fuseOptions  extra -o options passed to libfuse (e.g. allow_other)
+ * @param pidFile      where to write the server's pid, or null
+ * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
+ */
+public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
+                           boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady) {
+
+    /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
+    public String[] libfuseArguments() {
+        StringBuilder o = new StringBuilder("fsname=").append(image.toString().replace(",", "_").replace(" ", "_"))
+                .append(",subtype=aiofs,big_writes,max_write=131072,max_read=131072,auto_unmount");
+        if (readOnly) {
+            o.append(",ro");
+        }
+        for (String extra : fuseOptions) {
+            o.append(',').append(extra);
+        }
+        return singleThreaded ? new String[] {"-s", "-o", o.toString()} : new String[] {"-o", o.toString()};
+    }
+}

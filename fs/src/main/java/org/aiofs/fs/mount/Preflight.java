@@ -1,0 +1,118 @@
+package org.aiofs.fs.mount;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+import jnr.ffi.LibraryLoader;
+
+/**
+ * The checks made before anything is mounted, each failing with one line that says what is
+ * wrong and what to do. The FUSE device and library can be pointed elsewhere through
+ * AIOFS_FUSE_DEVICE and AIOFS_LIBFUSE, so that their absence can be tested.
+ */
+public final class Preflight {
+    /** The library jnr-fuse loads. */
+    public interface LibFuseProbe {
+    }
+
+    private Preflight() {
+    }
+
+    public static void checkImage(Path image, boolean readOnly) throws MountException {
+        if (!Files.exists(image)) {
+            throw new MountException("image " + image + " does not exist");
+        }
+        if (Files.isDirectory(image)) {
+            throw new MountException("image " + image + " is a directory, not a disk image");
+        }
+        if (!Files.isReadable(image)) {
+            throw new MountException("image " + image + " is not readable (permission denied)");
+        }
+        if (!readOnly && !writableOnDisk(image)) {
+            throw new MountException("image " + image + " is read-only on disk; mount it with --read-only");
+        }
+    }
+
+    /** Root may write anything, so the permission bits are asked too: a 0444 image was made read-only on purpose. */
+    private static boolean writableOnDisk(Path image) {
+        if (!Files.isWritable(image)) {
+            return false;
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(image);
+            return perms.contains(PosixFilePermission.OWNER_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)
+                    || perms.contains(PosixFilePermission.OTHERS_WRITE) || !Files.isRegularFile(image);
+        } catch (IOException | UnsupportedOperationException e) {
+            return true;
+        }
+    }
+
+    public static void checkMountPoint(Path mountPoint) throws MountException {
+        if (!Files.exists(mountPoint, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(mountPoint)) {
+            if (isDeadMount(mountPoint)) {
+                throw new MountException("mountpoint " + mountPoint
+                        + " is a dead FUSE mount (transport endpoint is not connected); run: aiofs unmount "
+                        + mountPoint);
+            }
+            throw new MountException("mountpoint " + mountPoint + " does not exist");
+        }
+        if (!Files.isDirectory(mountPoint)) {
+            throw new MountException("mountpoint " + mountPoint + " is not a directory");
+        }
+        try {
+            if (MountTable.find(mountPoint.toRealPath()).isPresent()) {
+                throw new MountException("mountpoint " + mountPoint + " is already a mount point; unmount it first");
+            }
+        } catch (IOException e) {
+            throw new MountException("mountpoint " + mountPoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isDeadMount(Path mountPoint) {
+        try {
+            return MountTable.find(mountPoint.toAbsolutePath().normalize()).isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static void checkFuse() throws MountException {
+        String device = System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
+        Path dev = Path.of(device);
+        if (!Files.exists(dev)) {
+            throw new MountException(device + " is missing: load the fuse kernel module (modprobe fuse);"
+                    + " in a container, pass --device /dev/fuse");
+        }
+        try (RandomAccessFile ignored = new RandomAccessFile(dev.toFile(), "rw")) {
+            // opening it is the test
+        } catch (IOException e) {
+            throw new MountException("cannot open " + device + ": " + e.getMessage()
+                    + " (mounting needs root or access to " + device + ")");
+        }
+        String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
+        try {
+            LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library);
+        } catch (LinkageError | RuntimeException e) {
+            throw new MountException(library + " not found: install the package libfuse2"
+                    + " (Debian/Ubuntu: apt-get install libfuse2)");
+        }
+        if (!onPath("fusermount") && !onPath("fusermount3")) {
+            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+        }
+    }
+
+    static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

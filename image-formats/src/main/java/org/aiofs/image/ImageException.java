@@ -1,0 +1,36 @@
+package org.aiofs.image;
+
+import java.io.IOException;
+
+/**
+ * An image-level failure: a malformed image, a request the image can't serve, an
+ * unsupported feature. Carries the errno the FUSE edge should answer with.
+ */
+public class ImageException extends IOException {
+    public static final int EIO = 5;
+    public static final int EINVAL = 22;
+    public static final int ENOSPC = 28;
+    public static final int EROFS = 30;
+    public static final int ENOTSUP = 95;
+
+    private final int errno;
+
+    public ImageException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    public ImageException(String message, int errno, Throwable cause) {
+        super(message, cause);
+        this.errno = errno;
+    }
+
+    /** A malformed image: a field that can't be right. */
+    public static ImageException corrupt(String image, String what) {
+        return new ImageException(image + ": " + what, EIO);
+    }
+
+    public int errno() {
+        return errno;
+    }
+}

@@ -1,0 +1,132 @@
+package org.aiofs.image.raw;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.IoRequest;
+import org.aiofs.image.BlockImage;
+import org.aiofs.image.BlockStatus;
+import org.aiofs.image.ImageException;
+import org.aiofs.image.RangeCheck;
+
+/** A raw image: guest offset = host offset; holes in the host file read as zeroes. */
+public final class RawImage implements BlockImage {
+    private final HostFile file;
+    private final IoEngine engine;
+    private final long size;
+
+    public RawImage(HostFile file, IoEngine engine) throws IOException {
+        this.file = file;
+        this.engine = engine;
+        this.size = file.size();
+    }
+
+    @Override
+    public String name() {
+        return file.path().toString();
+    }
+
+    @Override
+    public String format() {
+        return "raw";
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return file.readOnly();
+    }
+
+    public HostFile file() {
+        return file;
+    }
+
+    @Override
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+        try {
+            RangeCheck.inside(this, offset, dst.remaining());
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        int wanted = dst.remaining();
+        return engine.submit(new IoRequest.Read(file, offset, dst)).thenAccept(got -> {
+            if (got < wanted) { // the file shrank under us: what is missing reads as zeroes
+                ByteBuffer tail = dst.duplicate();
+                tail.position(tail.position() + got.intValue());
+                while (tail.hasRemaining()) {
+                    tail.put((byte) 0);
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuffer src) {
+        try {
+            RangeCheck.writable(this);
+            RangeCheck.inside(this, offset, src.remaining());
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return engine.submit(new IoRequest.Write(file, offset, src)).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
+        try {
+            RangeCheck.writable(this);
+            RangeCheck.inside(this, offset, length);
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        IoRequest request = unmap
+                ? new IoRequest.PunchHole(file, offset, length)
+                : new IoRequest.ZeroRange(file, offset, length);
+        return engine.submit(request).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> discard(long offset, long length) {
+        return writeZeroes(offset, length, true);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        if (readOnly()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return engine.submit(new IoRequest.Flush(file, true)).thenApply(n -> null);
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        RangeCheck.inside(this, offset, length);
+        long end = offset + length;
+        long data = file.seekData(offset);
+        if (data < 0 || data >= end) {
+            return new BlockStatus(BlockStatus.Kind.ZERO, offset, length);
+        }
+        if (data > offset) {
+            return new BlockStatus(BlockStatus.Kind.ZERO, offset, data - offset);
+        }
+        long hole = file.seekHole(offset);
+        long dataEnd = hole < 0 ? end : Math.min(hole, end);
+        return new BlockStatus(BlockStatus.Kind.DATA, offset, dataEnd - offset);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            org.aiofs.aio.Futures.await(flush());
+        } finally {
+            file.close();
+        }
+    }
+}
