@@ -55,6 +55,10 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
     boolean notifyReady;
 
+    @Option(names = "--no-auto-unmount", hidden = true,
+            description = "Leave a dead mount behind if the server dies (to test that unmount clears it).")
+    boolean noAutoUnmount;
+
     @Override
     public Integer call() throws Exception {
         ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
@@ -62,7 +66,7 @@ public final class MountCommand implements Callable<Integer> {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady)).run();
+                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -95,6 +99,9 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (singleThreaded) {
             args.add("--single-threaded");
+        }
+        if (noAutoUnmount) {
+            args.add("--no-auto-unmount");
         }
         for (String o : fuseOptions) {
             args.add("-o");

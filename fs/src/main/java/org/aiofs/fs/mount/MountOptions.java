@@ -12,14 +12,19 @@ import org.aiofs.image.ImageFormat;
  * @param fuseOptions  extra -o options passed to libfuse (e.g. allow_other)
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
+ * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  */
 public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
-                           boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady) {
+                           boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
+                           boolean autoUnmount) {
 
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {
         StringBuilder o = new StringBuilder("fsname=").append(image.toString().replace(",", "_").replace(" ", "_"))
-                .append(",subtype=aiofs,big_writes,max_write=131072,max_read=131072,auto_unmount");
+                .append(",subtype=aiofs,big_writes,max_write=131072,max_read=131072");
+        if (autoUnmount) {
+            o.append(",auto_unmount");
+        }
         if (readOnly) {
             o.append(",ro");
         }

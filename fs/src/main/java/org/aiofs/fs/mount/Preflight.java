@@ -16,8 +16,9 @@ import jnr.ffi.LibraryLoader;
  * AIOFS_FUSE_DEVICE and AIOFS_LIBFUSE, so that their absence can be tested.
  */
 public final class Preflight {
-    /** The library jnr-fuse loads. */
+    /** The library jnr-fuse loads; one symbol to make the loader really open it. */
     public interface LibFuseProbe {
+        int fuse_version();
     }
 
     private Preflight() {
@@ -96,7 +97,7 @@ public final class Preflight {
         }
         String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
         try {
-            LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library);
+            LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library).fuse_version();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException(library + " not found: install the package libfuse2"
                     + " (Debian/Ubuntu: apt-get install libfuse2)");
