@@ -8,6 +8,7 @@ import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.raw.RawImage;
 
 /**
@@ -30,6 +31,7 @@ public final class ImageOpener {
     public BlockImage open(Path path, ImageFormat format, boolean readOnly) throws IOException {
         HostFile file = HostFile.open(path, readOnly, false);
         try {
+            QemuImageLock.acquire(file, !readOnly);
             ImageFormat actual = format != null ? format : probe(file);
             if (format == null && actual == ImageFormat.RAW && !readOnly) {
                 throw new ImageException(path + ": format not given and probed as raw; writing to a probed raw image"
