@@ -106,9 +106,23 @@ final class TestDisks {
         Matcher m = DUMP_LINE.matcher(dump);
         while (m.find()) {
             out.add(new Expected(Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)),
-                    m.group(5), m.group(6), m.group(7)));
+                    m.group(5), m.group(6), m.group(7) == null ? null : unescape(m.group(7))));
         }
         return out;
+    }
+
+    /** fdisk's dump writes non-ASCII name bytes as \\xHH escapes of their UTF-8 form. */
+    private static String unescape(String s) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.startsWith("\\x", i) && i + 4 <= s.length()) {
+                bytes.write(Integer.parseInt(s.substring(i + 2, i + 4), 16));
+                i += 3;
+            } else {
+                bytes.write(s.charAt(i));
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     static void writeAt(Path disk, long offset, byte[] bytes) throws IOException {
