@@ -134,7 +134,20 @@ final class GptReader {
                     name(entries, at + NAME_OFFSET), GptGuid.format(entries, at + 16), false));
         }
         List<Partition> kept = PartitionExtentCheck.keepSound(found, disk.size(), warnings);
-        return new PartitionTable(PartitionScheme.GPT, ss, kept, warnings);
+        return new PartitionTable(PartitionScheme.GPT, ss, kept, warnings, structures(h, ss));
+    }
+
+    /**
+     * Outside the usable LBAs lie the MBR, both headers and, as every tool lays them out,
+     * both entry arrays; the entry array of the header used is added in case it is elsewhere.
+     */
+    private List<ByteRange> structures(GptHeader h, int ss) {
+        long usableStart = (h.firstUsableLba()) * ss;
+        long usableEnd = (h.lastUsableLba() + 1) * ss; // parse() bounded both by the disk
+        return List.of(new ByteRange(0, Math.max(usableStart, 2L * ss)),
+                new ByteRange(usableEnd, disk.size() - usableEnd),
+                new ByteRange(h.entriesLba() * ss, h.entriesBytes()),
+                PartitionTable.NEW_TABLE_AREA);
     }
 
     /** Sectors to bytes; counts too large for a long become Long.MAX_VALUE, past any disk. */

@@ -23,6 +23,7 @@ final class MbrReader {
     private final DiskBytes disk;
     private final int sectorSize;
     private final List<String> warnings;
+    private final List<ByteRange> structures = new ArrayList<>();
 
     MbrReader(DiskBytes disk, int sectorSize, List<String> warnings) {
         this.disk = disk;
@@ -77,6 +78,7 @@ final class MbrReader {
                         + " lies past the end of the disk (" + disk.size() + " bytes); stopped there");
                 return next;
             }
+            structures.add(new ByteRange(ebr, sectorSize));
             if (!MbrSector.hasSignature(sector)) {
                 if (ebr != first) { // an empty extended partition may hold no EBR at all
                     warnings.add("extended partition " + container.number() + ": EBR at byte " + ebr
@@ -116,6 +118,14 @@ final class MbrReader {
             ebr = first + link.firstSector() * sectorSize;
             ebrSize = link.sectors() * sectorSize;
         }
+    }
+
+    /** The sectors read so far that hold the table: the MBR and every EBR visited. */
+    List<ByteRange> structures() {
+        List<ByteRange> all = new ArrayList<>();
+        all.add(new ByteRange(0, 512));
+        all.addAll(structures);
+        return all;
     }
 
     private Partition partition(int number, MbrSector.Slot slot, long start) {

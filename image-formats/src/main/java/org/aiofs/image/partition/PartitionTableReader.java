@@ -44,8 +44,9 @@ public final class PartitionTableReader {
         if (!MbrSector.bootIndicatorsValid(mbr)) {
             return PartitionTable.none(warnings); // a boot sector (FAT, ...), not a partition table
         }
-        List<Partition> found = new MbrReader(bytes, mbrSectorSize, warnings).read(mbr);
+        MbrReader reader = new MbrReader(bytes, mbrSectorSize, warnings);
+        List<Partition> found = reader.read(mbr);
         List<Partition> kept = PartitionExtentCheck.keepSound(found, disk.size(), warnings);
-        return new PartitionTable(PartitionScheme.MBR, mbrSectorSize, kept, warnings);
+        return new PartitionTable(PartitionScheme.MBR, mbrSectorSize, kept, warnings, reader.structures());
     }
 }

@@ -1,6 +1,7 @@
 package org.aiofs.image.partition;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -79,6 +80,11 @@ class GptTableTest {
 
         assertEquals(List.of(), table.warnings());
         assertMatches(expected, table, 512);
+        assertTrue(table.touchesTable(512, 8));                // primary header
+        assertTrue(table.touchesTable(1024 + 127 * 128, 128));  // last primary entry
+        assertTrue(table.touchesTable(32 * MIB - 512, 512));    // backup header
+        assertTrue(table.touchesTable(32 * MIB - 33 * 512, 1)); // backup entries
+        assertFalse(table.touchesTable(table.partition(1).orElseThrow().start(), 4 * MIB));
     }
 
     @Test

@@ -68,6 +68,16 @@ class MbrTableTest {
         assertMatches(expected, table, 512);
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), table.partitions().stream().map(Partition::number).toList());
         assertEquals("0c", table.partitions().get(1).type());
+        assertEquals(expected.get(6).start() * 512, table.partition(7).orElseThrow().start());
+
+        // the MBR and each logical partition's EBR (the sector before it, as sfdisk lays them out)
+        assertTrue(table.touchesTable(510, 2));
+        for (int n = 5; n <= 7; n++) {
+            long ebr = table.partition(n).orElseThrow().start() - 2048 * 512;
+            assertTrue(table.touchesTable(ebr, 1), "EBR of partition " + n);
+        }
+        assertEquals(4, table.structures().size(), table.structures().toString());
+        assertFalse(table.touchesTable(table.partition(1).orElseThrow().start(), 1 << 20));
     }
 
     @Test
@@ -176,6 +186,8 @@ class MbrTableTest {
         assertEquals(PartitionScheme.NONE, table.scheme());
         assertEquals(List.of(), table.partitions());
         assertEquals(List.of(), table.warnings());
+        assertTrue(table.touchesTable(0, 512), "a new table written to sector 0 must be noticed");
+        assertFalse(table.touchesTable(1 << 20, 512));
     }
 
     @Test
