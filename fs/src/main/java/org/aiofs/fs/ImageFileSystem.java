@@ -3,11 +3,16 @@ package org.aiofs.fs;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.fs.layout.DirectoryNode;
+import org.aiofs.fs.layout.GeneratedFileNode;
 import org.aiofs.fs.layout.ImageFileNode;
+import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.Node;
 import org.aiofs.image.BlockImage;
 
@@ -22,15 +27,20 @@ public final class ImageFileSystem {
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
+    private final MountLayout layout;
     private final DirectoryNode root;
+    /** Content of generated files as it was when each was opened, by handle. */
+    private final Map<Long, byte[]> openGenerated = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong(1);
     private final int uid;
     private final int gid;
     private final long mountedAtSeconds;
     private final IoCounters counters = new IoCounters();
     private volatile long modifiedSeconds;
 
-    public ImageFileSystem(DirectoryNode root, int uid, int gid, long modifiedSeconds) {
-        this.root = root;
+    public ImageFileSystem(MountLayout layout, int uid, int gid, long modifiedSeconds) {
+        this.layout = layout;
+        this.root = layout.root();
         this.uid = uid;
         this.gid = gid;
         this.mountedAtSeconds = modifiedSeconds;
@@ -64,6 +74,10 @@ public final class ImageFileSystem {
             return new FileAttributes(false, file.image().size(), file.writable() ? 0644 : 0444, uid, gid,
                     modifiedSeconds);
         }
+        if (node instanceof GeneratedFileNode generated) {
+            return new FileAttributes(false, generated.content().get().length, 0444, uid, gid,
+                    System.currentTimeMillis() / 1000);
+        }
         return new FileAttributes(true, 0, 0755, uid, gid, mountedAtSeconds);
     }
 
@@ -76,19 +90,41 @@ public final class ImageFileSystem {
         return names;
     }
 
-    /** Checks that the file may be opened as asked. */
-    public void open(String path, boolean forWriting) throws FsException {
+    /**
+     * Checks that the file may be opened as asked and returns a handle for it: 0 for image
+     * files, a fresh one for generated files, whose content is fixed at open.
+     */
+    public long open(String path, boolean forWriting) throws FsException {
         Node node = lookup(path);
         if (node instanceof DirectoryNode) {
             throw new FsException(Errno.EISDIR, path + ": is a directory");
         }
+        if (node instanceof GeneratedFileNode generated) {
+            if (forWriting) {
+                throw new FsException(Errno.EACCES, path + ": generated, read-only");
+            }
+            long handle = nextHandle.getAndIncrement();
+            openGenerated.put(handle, generated.content().get());
+            return handle;
+        }
         if (forWriting && !((ImageFileNode) node).writable()) {
             throw new FsException(Errno.EROFS, path + ": read-only");
+        }
+        return 0;
+    }
+
+    public void release(long handle) {
+        if (handle != 0) {
+            openGenerated.remove(handle);
         }
     }
 
     /** Reads up to {@code dst.remaining()} bytes; fewer only at the end of the file. */
-    public int read(String path, ByteBuffer dst, long offset) throws FsException {
+    public int read(String path, long handle, ByteBuffer dst, long offset) throws FsException {
+        byte[] generated = handle != 0 ? openGenerated.get(handle) : null;
+        if (generated != null) {
+            return readGenerated(generated, dst, offset);
+        }
         ImageFileNode file = imageFile(path);
         BlockImage image = file.image();
         if (offset < 0) {
@@ -103,6 +139,23 @@ public final class ImageFileSystem {
         run(() -> Futures.await(image.read(offset, slice)));
         counters.reads.increment();
         counters.bytesRead.add(length);
+        return length;
+    }
+
+    /** Reads with no open handle: generated files are rendered afresh. */
+    public int read(String path, ByteBuffer dst, long offset) throws FsException {
+        if (lookup(path) instanceof GeneratedFileNode generated) {
+            return readGenerated(generated.content().get(), dst, offset);
+        }
+        return read(path, 0, dst, offset);
+    }
+
+    private static int readGenerated(byte[] content, ByteBuffer dst, long offset) {
+        if (offset >= content.length) {
+            return 0;
+        }
+        int length = (int) Math.min(dst.remaining(), content.length - offset);
+        dst.duplicate().put(content, (int) offset, length);
         return length;
     }
 
@@ -126,10 +179,16 @@ public final class ImageFileSystem {
         counters.writes.increment();
         counters.bytesWritten.add(length);
         modifiedSeconds = System.currentTimeMillis() / 1000;
+        if (file == layout.diskNode()) {
+            layout.diskWritten(offset, length);
+        }
         return length;
     }
 
     public void fsync(String path) throws FsException {
+        if (lookup(path) instanceof GeneratedFileNode) {
+            return;
+        }
         ImageFileNode file = imageFile(path);
         if (!file.writable()) {
             return;
@@ -167,6 +226,9 @@ public final class ImageFileSystem {
             run(() -> Futures.await(image.writeZeroes(offset, clampedEnd - offset, punch)));
             counters.zeroings.increment();
             modifiedSeconds = System.currentTimeMillis() / 1000;
+            if (file == layout.diskNode()) {
+                layout.diskWritten(offset, clampedEnd - offset);
+            }
         }
         if (zero && !keepSize && end > image.size()) {
             throw new FsException(Errno.EFBIG, path + ": a disk image cannot grow");
@@ -181,21 +243,18 @@ public final class ImageFileSystem {
         }
     }
 
-    /** Total bytes shown, for statfs. */
+    /** The whole disk's size, for statfs (partitions and snapshots are views, not more space). */
     public long totalBytes() {
-        long total = 0;
-        for (Node node : root.children()) {
-            if (node instanceof ImageFileNode file) {
-                total += file.image().size();
-            }
-        }
-        return total;
+        return layout.diskNode().image().size();
     }
 
     private ImageFileNode imageFile(String path) throws FsException {
         Node node = lookup(path);
         if (node instanceof ImageFileNode file) {
             return file;
+        }
+        if (node instanceof GeneratedFileNode) {
+            throw new FsException(Errno.EACCES, path + ": generated, read-only");
         }
         throw new FsException(Errno.EISDIR, path + ": is a directory");
     }

@@ -22,11 +22,27 @@ public final class Commands {
     }
 
     public static CommandResult run(Map<String, String> env, List<String> command) {
+        return run(env, command, null);
+    }
+
+    /** Runs a command with {@code input} on its standard input. */
+    public static CommandResult runWithInput(String input, String... command) {
+        return run(Map.of(), List.of(command), input);
+    }
+
+    private static CommandResult run(Map<String, String> env, List<String> command, String input) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (input == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
         try {
             Process p = pb.start();
+            if (input != null) {
+                try (var stdin = p.getOutputStream()) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

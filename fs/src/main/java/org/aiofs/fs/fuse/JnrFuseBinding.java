@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import org.aiofs.aio.nativeio.Errno;
@@ -29,6 +30,9 @@ public final class JnrFuseBinding extends FuseStubFS {
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
     private static final int BLOCK_SIZE = 4096;
+    /** struct fuse_file_info (libfuse 2, 64-bit): int flags; unsigned long fh_old; int writepage; bitfield. */
+    private static final int FILE_INFO_BITFIELD_OFFSET = 20;
+    private static final int DIRECT_IO_BIT = 1;
 
     private final ImageFileSystem fs;
     private final String fsName;
@@ -108,17 +112,30 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
-            fs.open(path, (fi.flags.get() & O_ACCMODE) != O_RDONLY);
+            fi.fh.set(fs.open(path, (fi.flags.get() & O_ACCMODE) != O_RDONLY));
+            setDirectIo(fi);
             return 0;
         } catch (FsException e) {
             return -e.errno();
         }
     }
 
+    /**
+     * Every file bypasses the kernel's page cache for FUSE files: disk.raw and partN.raw show the
+     * same bytes, and a cached page of one would go stale when the other is written. (The image
+     * file itself stays in the host page cache.) jnr-fuse's FuseFileInfo lacks libfuse 2's
+     * {@code int writepage}, so its direct_io field is misplaced: the bit is set at its real
+     * offset, the bitfield after flags, fh_old and writepage.
+     */
+    private static void setDirectIo(FuseFileInfo fi) {
+        Pointer memory = Struct.getMemory(fi);
+        memory.putInt(FILE_INFO_BITFIELD_OFFSET, memory.getInt(FILE_INFO_BITFIELD_OFFSET) | DIRECT_IO_BIT);
+    }
+
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
-            return fs.read(path, wrap(buf, size), offset);
+            return fs.read(path, fi.fh.get(), wrap(buf, size), offset);
         } catch (FsException e) {
             return -e.errno();
         }
@@ -141,6 +158,7 @@ public final class JnrFuseBinding extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
+        fs.release(fi.fh.get());
         return 0;
     }
 

@@ -1,14 +1,18 @@
 package org.aiofs.fs.layout;
 
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** A read-only directory whose children are fixed when the mount is laid out. */
+/**
+ * A read-only directory. Its children are replaced as a whole (copy on write) when the
+ * layout changes, e.g. after a partition table was rewritten, so lookups never see half
+ * of a change.
+ */
 public final class DirectoryNode implements Node {
     private final String name;
-    private final Map<String, Node> children = new LinkedHashMap<>();
+    private volatile Map<String, Node> children = Map.of();
 
     public DirectoryNode(String name) {
         this.name = name;
@@ -19,11 +23,14 @@ public final class DirectoryNode implements Node {
         return name;
     }
 
-    public DirectoryNode add(Node child) {
-        if (children.putIfAbsent(child.name(), child) != null) {
-            throw new IllegalArgumentException("two entries named " + child.name() + " in " + name);
+    public void setChildren(List<? extends Node> nodes) {
+        Map<String, Node> next = new LinkedHashMap<>();
+        for (Node n : nodes) {
+            if (next.putIfAbsent(n.name(), n) != null) {
+                throw new IllegalArgumentException("two entries named " + n.name() + " in '" + name + "'");
+            }
         }
-        return this;
+        children = next;
     }
 
     public Node child(String childName) {
@@ -31,6 +38,6 @@ public final class DirectoryNode implements Node {
     }
 
     public Collection<Node> children() {
-        return Collections.unmodifiableCollection(children.values());
+        return children.values();
     }
 }

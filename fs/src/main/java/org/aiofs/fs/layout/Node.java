@@ -1,6 +1,6 @@
 package org.aiofs.fs.layout;
 
-/** An entry of the mount: a directory or a file that exposes an image. */
-public sealed interface Node permits DirectoryNode, ImageFileNode {
+/** An entry of the mount: a directory, a file that exposes an image, or a generated file. */
+public sealed interface Node permits DirectoryNode, ImageFileNode, GeneratedFileNode {
     String name();
 }

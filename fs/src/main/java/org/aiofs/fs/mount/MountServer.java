@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
+import org.aiofs.fs.MountInfoFile;
 import org.aiofs.fs.ServerLog;
 import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.layout.MountLayout;
@@ -48,7 +50,8 @@ public final class MountServer {
         }
         RuntimeFiles files = RuntimeFiles.forMountPoint(mountPoint);
         try {
-            serve(image, mountPoint, files);
+            serve(image, mountPoint, files, Map.of("name", engine.name(), "cache", "writeback",
+                    "reason", "regular image file: buffered I/O, the host page cache is shared"));
         } finally {
             try {
                 image.close();
@@ -64,12 +67,15 @@ public final class MountServer {
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
-    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files) throws MountException, IOException {
+    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, Map<String, Object> engineDescription)
+            throws MountException, IOException {
         int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
         int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
         FileTime modified = Files.getLastModifiedTime(options.image());
-        ImageFileSystem fs = new ImageFileSystem(MountLayout.of(image, !options.readOnly()), uid, gid,
-                modified.toMillis() / 1000);
+        MountLayout layout = new MountLayout(image, !options.readOnly());
+        ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000);
+        layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
+                engineDescription, java.util.Map::of));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
