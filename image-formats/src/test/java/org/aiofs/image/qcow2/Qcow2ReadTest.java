@@ -262,6 +262,63 @@ class Qcow2ReadTest {
         }
     }
 
+    /** The dirty and corrupt bits do not stop a read-only open (QEMU reads such images too). */
+    @Test
+    void dirtyAndCorruptImagesOpenReadOnly() throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "dirty.qcow2", "2M");
+        qemuIo(dir, "dirty.qcow2", "qcow2", "write -P 0x3c 0 100k");
+        Path p = dir.resolve("dirty.qcow2");
+        ImageDamage.putLong(p, 72, ImageDamage.getLong(p, 72) | Qcow2Header.INCOMPAT_DIRTY);
+        assertReadsAsQemu("dirty.qcow2");
+        ImageDamage.putLong(p, 72, ImageDamage.getLong(p, 72) | Qcow2Header.INCOMPAT_CORRUPT);
+        try (Qcow2Image img = (Qcow2Image) open("dirty.qcow2")) {
+            assertTrue(img.header().dirty());
+            assertTrue(img.header().corrupt());
+            assertTrue(img.info().dirty() && img.info().corrupt());
+        }
+    }
+
+    /** Reads from several threads at once, over a chain with compressed clusters, all as QEMU reads them. */
+    @Test
+    void concurrentReaders() throws Exception {
+        Path src = mixedSource(2 << 20);
+        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", src.toString(),
+                "cbase.qcow2");
+        qemuImg(dir, "create", "-f", "qcow2", "-b", "cbase.qcow2", "-F", "qcow2", "ctop.qcow2", "3M");
+        qemuIo(dir, "ctop.qcow2", "qcow2", "write -P 0x55 100000 300000", "write -z 1M 100000");
+        Path expected = QemuTools.toRaw(dir, "ctop.qcow2");
+        byte[] want = Files.readAllBytes(expected);
+        try (BlockImage img = open("ctop.qcow2")) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+                for (int t = 0; t < 4; t++) {
+                    int seed = t;
+                    futures.add(pool.submit(() -> {
+                        Random r = new Random(seed);
+                        for (int i = 0; i < 300; i++) {
+                            int n = 1 + r.nextInt(70_000);
+                            long pos = r.nextInt(want.length - n);
+                            ByteBuffer b = ByteBuffer.allocate(n);
+                            Futures.await(img.read(pos, b));
+                            for (int j = 0; j < n; j++) {
+                                if (b.get(j) != want[(int) pos + j]) {
+                                    throw new AssertionError("byte at " + (pos + j) + " differs");
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : futures) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
     @Test
     void writesAreRefusedAndWritableOpenIsRefused() throws Exception {
         qemuImg(dir, "create", "-f", "qcow2", "w.qcow2", "1M");
