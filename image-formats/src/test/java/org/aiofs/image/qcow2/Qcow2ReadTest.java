@@ -83,6 +83,32 @@ class Qcow2ReadTest {
             assertEquals(2, ((Qcow2Image) img).header().version());
         }
         assertReadsAsQemu("v2.qcow2");
+        // a v2 overlay: its header extensions (backing format) start right after the 72-byte header
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "-b", "v2.qcow2", "-F", "qcow2", "v2top.qcow2",
+                "9M");
+        qemuIo(dir, "v2top.qcow2", "qcow2", "write -P 0x55 4M 70000", "write -z 0 4096");
+        try (BlockImage img = open("v2top.qcow2")) {
+            assertEquals("qcow2", ((Qcow2Image) img).extensions().backingFormat());
+        }
+        assertReadsAsQemu("v2top.qcow2");
+    }
+
+    @Test
+    void extendedL2WithCompressedClusters() throws Exception {
+        Path src = mixedSource(1 << 20);
+        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
+                "extended_l2=on,cluster_size=16384,compression_type=zstd", src.toString(), "extc.qcow2");
+        qemuIo(dir, "extc.qcow2", "qcow2", "write -P 0x61 16384 512", "write -z 40000 1000");
+        assertReadsAsQemu("extc.qcow2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"metadata", "falloc", "full"})
+    void preallocatedImages(String mode) throws Exception {
+        String name = "pre-" + mode + ".qcow2";
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "preallocation=" + mode, name, "2M");
+        qemuIo(dir, name, "qcow2", "write -P 0x71 5000 3000", "write -z 65536 65536", "discard 131072 65536");
+        assertReadsAsQemu(name);
     }
 
     @ParameterizedTest
