@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -47,7 +48,7 @@ final class Qcow2Reader {
     CompletableFuture<Void> read(long offset, ByteBuffer dst) throws IOException {
         long end = offset + dst.remaining();
         List<IoRequest> batch = new ArrayList<>();
-        List<Runnable> afterData = new ArrayList<>();
+        List<LongConsumer> afterData = new ArrayList<>();
         List<CompletableFuture<?>> others = new ArrayList<>();
         long runGuest = -1;
         long runHost = -1;
@@ -82,43 +83,37 @@ final class Qcow2Reader {
         if (!batch.isEmpty()) {
             List<CompletableFuture<Long>> results = engine.submitBatch(batch);
             for (int i = 0; i < results.size(); i++) {
-                Runnable done = afterData.get(i);
-                others.add(results.get(i).thenAccept(ignored -> done.run()));
+                LongConsumer done = afterData.get(i);
+                others.add(results.get(i).thenAccept(done::accept));
             }
         }
         return CompletableFuture.allOf(others.toArray(CompletableFuture[]::new));
     }
 
     /** One merged host run; what lies past the end of the data file reads as zeroes. */
-    private void addDataRead(List<IoRequest> batch, List<Runnable> afterData, ByteBuffer target, long host) {
+    private void addDataRead(List<IoRequest> batch, List<LongConsumer> afterData, ByteBuffer target, long host) {
         IoRequest.Read request = new IoRequest.Read(dataFile, host, target);
         batch.add(request);
-        afterData.add(() -> zeroFromFileEnd(target, host));
-    }
-
-    private void zeroFromFileEnd(ByteBuffer target, long host) {
-        try {
-            long fileSize = dataFile.size();
-            long valid = Math.max(0, Math.min(target.remaining(), fileSize - host));
-            if (valid < target.remaining()) {
-                fillZero(target.duplicate().position(target.position() + (int) valid));
+        afterData.add(got -> {
+            if (got < target.remaining()) { // the data file ends inside this run
+                fillZero(target.duplicate().position(target.position() + (int) got));
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        });
     }
 
-    private void addCompressedRead(List<IoRequest> batch, List<Runnable> afterData, Mapping m, ByteBuffer target)
+    private void addCompressedRead(List<IoRequest> batch, List<LongConsumer> afterData, Mapping m, ByteBuffer target)
             throws IOException {
         CompressedCluster c = m.compressed();
-        long fileSize = dataFile.size();
-        int length = (int) Math.min(c.compressedLength(), fileSize - c.hostOffset());
-        ByteBuffer compressed = ByteBuffer.allocateDirect(length);
+        // the descriptor may count sectors past the end of the file: the read then comes back short
+        ByteBuffer compressed = ByteBuffer.allocateDirect(c.compressedLength());
         long clusterStart = m.guestOffset() & ~((long) clusterSize - 1);
         int inCluster = (int) (m.guestOffset() - clusterStart);
         batch.add(new IoRequest.Read(dataFile, c.hostOffset(), compressed));
-        afterData.add(() -> {
-            ByteBuffer cluster = ByteBuffer.allocateDirect(clusterSize);
+        afterData.add(got -> {
+            compressed.limit((int) got);
+            // zstd-jni wants direct buffers; zlib is as fast on the heap and cheaper to allocate
+            ByteBuffer cluster = compressionType == Qcow2Header.COMPRESSION_ZSTD
+                    ? ByteBuffer.allocateDirect(clusterSize) : ByteBuffer.allocate(clusterSize);
             try {
                 CompressedCluster.decompress(image, clusterStart, compressionType, compressed, cluster);
             } catch (ImageException e) {
