@@ -126,8 +126,14 @@ public final class Qcow2Image implements BlockImage {
     }
 
     /** Relative names are relative to the folder of the image that names them. */
-    static Path resolve(Path image, String name) {
-        Path p = Path.of(name);
+    static Path resolve(Path image, String name) throws ImageException {
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ImageException.corrupt(image.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
+                    + "' named in the header is not a valid path");
+        }
         if (p.isAbsolute()) {
             return p;
         }
