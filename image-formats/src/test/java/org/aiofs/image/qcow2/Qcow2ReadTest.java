@@ -155,6 +155,7 @@ class Qcow2ReadTest {
     @ValueSource(strings = {"zlib", "zstd"})
     void compressedClusters(String type) throws Exception {
         Path src = mixedSource(3 << 20);
+        int crossing = 0;
         for (int cs : new int[] {4096, 65536}) {
             String name = type + cs + ".qcow2";
             qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
@@ -162,8 +163,10 @@ class Qcow2ReadTest {
             try (BlockImage img = open(name)) {
                 assertEquals(type, ((Qcow2Image) img).header().compressionName());
             }
+            crossing += compressedClustersCrossingAHostCluster(dir.resolve(name));
             assertReadsAsQemu(name);
         }
+        assertTrue(crossing > 0, "some compressed clusters cross a host cluster boundary");
     }
 
     @Test
@@ -356,6 +359,28 @@ class Qcow2ReadTest {
             assertInstanceOf(ImageException.class, w);
             assertEquals(ImageException.EROFS, ((ImageException) w).errno());
         }
+    }
+
+    /** Walks L1 and L2 tables by hand: compressed data that starts in one host cluster and ends in the next. */
+    private static int compressedClustersCrossingAHostCluster(Path image) throws IOException {
+        int clusterBits = ImageDamage.getInt(image, 20);
+        long cs = 1L << clusterBits;
+        int l1Size = ImageDamage.getInt(image, 36);
+        long l1 = ImageDamage.getLong(image, 40);
+        int crossing = 0;
+        for (int i = 0; i < l1Size; i++) {
+            long l2 = ImageDamage.getLong(image, l1 + 8L * i) & L2Entry.OFFSET_MASK;
+            for (long e = 0; l2 != 0 && e < cs; e += 8) {
+                long word = ImageDamage.getLong(image, l2 + e);
+                if ((word & L2Entry.COMPRESSED) != 0) {
+                    CompressedCluster c = CompressedCluster.decode(word, clusterBits);
+                    if (c.hostOffset() / cs != (c.hostOffset() + c.compressedLength() - 1) / cs) {
+                        crossing++;
+                    }
+                }
+            }
+        }
+        return crossing;
     }
 
     static byte[] pattern(int size, int seed) {
