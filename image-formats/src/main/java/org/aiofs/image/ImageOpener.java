@@ -3,21 +3,27 @@ package org.aiofs.image;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.lock.QemuImageLock;
+import org.aiofs.image.qcow2.Qcow2Image;
 import org.aiofs.image.raw.RawImage;
 
 /**
  * Opens an image file as a {@link BlockImage}: the format named by the user, or probed
  * by its magic. A probed raw image is never opened for writing: a guest could write a
- * qcow2 header into it and the next open would trust that header.
+ * qcow2 header into it and the next open would trust that header. Backing images are
+ * opened read-only through here too, each once per chain: a name that comes back is a loop.
  */
 public final class ImageOpener {
     private static final int QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
+    /** Deeper chains than this are refused: each level costs a file and a stack frame per read. */
+    public static final int MAX_CHAIN_DEPTH = 256;
 
     private final IoEngine engine;
 
@@ -29,6 +35,10 @@ public final class ImageOpener {
      * @param format null to probe
      */
     public BlockImage open(Path path, ImageFormat format, boolean readOnly) throws IOException {
+        return open(path, format, readOnly, new ArrayList<>());
+    }
+
+    private BlockImage open(Path path, ImageFormat format, boolean readOnly, List<Path> chain) throws IOException {
         HostFile file = HostFile.open(path, readOnly, false);
         try {
             QemuImageLock.acquire(file, !readOnly);
@@ -37,14 +47,56 @@ public final class ImageOpener {
                 throw new ImageException(path + ": format not given and probed as raw; writing to a probed raw image"
                         + " is refused (pass --format raw, or --read-only)", ImageException.EINVAL);
             }
+            chain.add(identity(path));
             return switch (actual) {
                 case RAW -> new RawImage(file, engine);
-                case QCOW2 -> throw new ImageException(path + ": qcow2 is not supported yet",
-                        ImageException.ENOTSUP);
+                case QCOW2 -> {
+                    if (!readOnly) {
+                        throw new ImageException(path + ": qcow2 writing is not supported yet; use --read-only",
+                                ImageException.ENOTSUP);
+                    }
+                    yield Qcow2Image.open(file, engine, (backing, backingFormat) -> openBacking(path, backing,
+                            backingFormat, chain));
+                }
             };
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    private BlockImage openBacking(Path naming, Path backing, String format, List<Path> chain) throws IOException {
+        if (chain.contains(identity(backing))) {
+            throw new ImageException(naming + ": backing file " + backing + " is already in the chain (a loop: "
+                    + chain + ")", ImageException.EINVAL);
+        }
+        if (chain.size() >= MAX_CHAIN_DEPTH) {
+            throw new ImageException(naming + ": backing chain deeper than " + MAX_CHAIN_DEPTH + " images",
+                    ImageException.EINVAL);
+        }
+        ImageFormat f;
+        try {
+            f = format == null || format.isEmpty() ? null : ImageFormat.fromUserName(format);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(naming + ": backing format '" + format + "' is not supported",
+                    ImageException.ENOTSUP);
+        }
+        try {
+            return open(backing, f, true, chain);
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageException(naming + ": backing file " + backing + " cannot be opened: " + e.getMessage(),
+                    ImageException.EIO, e);
+        }
+    }
+
+    /** The same file reached by two names counts once. */
+    private static Path identity(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
         }
     }
 

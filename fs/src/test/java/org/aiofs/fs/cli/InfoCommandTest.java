@@ -1,0 +1,113 @@
+package org.aiofs.fs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** `aiofs info` says what `qemu-img info` says, on the facts it shows. */
+class InfoCommandTest {
+    @TempDir
+    Path dir;
+
+    private String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
+        return out;
+    }
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result aiofs(String... args) {
+        CommandLine cl = AiofsCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonMatchesQemuImgInfo() throws Exception {
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
+        run("qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
+        run("qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
+                "compression_type=zstd,extended_l2=on,lazy_refcounts=on,data_file=top.data", "top.qcow2", "6M");
+        run("qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
+        ObjectMapper json = new ObjectMapper();
+        for (String image : List.of("base.qcow2", "top.qcow2")) {
+            Path path = dir.resolve(image);
+            JsonNode qemu = json.readTree(run("qemu-img", "info", "--output=json", image));
+            Result r = aiofs("info", "--output", "json", path.toString());
+            assertEquals(0, r.exit(), r.err());
+            JsonNode ours = json.readTree(r.out());
+            for (String key : List.of("format", "virtual-size", "cluster-size", "backing-filename",
+                    "backing-filename-format", "dirty-flag")) {
+                assertEquals(qemu.get(key), ours.get(key), image + " " + key);
+            }
+            JsonNode qd = qemu.get("format-specific").get("data");
+            JsonNode od = ours.get("format-specific").get("data");
+            for (String key : List.of("compat", "compression-type", "lazy-refcounts", "refcount-bits", "corrupt",
+                    "extended-l2", "data-file", "data-file-raw")) {
+                assertEquals(qd.get(key), od.get(key), image + " format-specific " + key);
+            }
+            assertEquals(qemu.has("snapshots"), ours.has("snapshots"), image);
+            if (qemu.has("snapshots")) {
+                for (int i = 0; i < qemu.get("snapshots").size(); i++) {
+                    for (String key : List.of("id", "name", "date-sec", "date-nsec", "vm-state-size",
+                            "vm-clock-nsec")) {
+                        assertEquals(qemu.get("snapshots").get(i).get(key), ours.get("snapshots").get(i).get(key),
+                                image + " snapshot " + key);
+                    }
+                }
+            }
+            // allocation: extents vs st_blocks, equal on most file systems; allow one cluster of slack
+            long qa = qemu.get("actual-size").asLong();
+            long oa = ours.get("actual-size").asLong();
+            assertTrue(Math.abs(qa - oa) <= 65536, image + " actual-size " + oa + " vs qemu " + qa);
+        }
+    }
+
+    @Test
+    void textResemblesQemuImgInfo() throws Exception {
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
+        String qemu = run("qemu-img", "info", "v2.qcow2");
+        Result r = aiofs("info", dir.resolve("v2.qcow2").toString());
+        assertEquals(0, r.exit(), r.err());
+        for (String line : List.of("file format: qcow2", "virtual size: 1.5 GiB (1610612736 bytes)",
+                "cluster_size: 65536", "compat: 0.10", "refcount bits: 16")) {
+            assertTrue(qemu.contains(line), "qemu-img says " + line + ":\n" + qemu);
+            assertTrue(r.out().contains(line), "aiofs says " + line + ":\n" + r.out());
+        }
+    }
+
+    @Test
+    void malformedImageGivesOneLineAndExitOne() throws Exception {
+        run("qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
+        try (var f = new java.io.RandomAccessFile(dir.resolve("bad.qcow2").toFile(), "rw")) {
+            f.seek(20);
+            f.writeInt(40); // cluster_bits
+        }
+        Result r = aiofs("info", dir.resolve("bad.qcow2").toString());
+        assertEquals(1, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("bad.qcow2") && r.err().contains("cluster_bits 40"), r.err());
+    }
+}

@@ -1,0 +1,75 @@
+package org.aiofs.image.qcow2;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A bounded least-recently-used cache of L2 tables by their host offset. Tables are
+ * immutable once loaded (the driver is read-only), so eviction needs no write-back.
+ */
+public final class L2Cache {
+    /** Loads one table; called outside the cache lock so slow reads do not serialise lookups. */
+    @FunctionalInterface
+    public interface Loader {
+        L2Table load(long hostOffset) throws IOException;
+    }
+
+    private final long budgetBytes;
+    private final Loader loader;
+    private final LinkedHashMap<Long, L2Table> tables = new LinkedHashMap<>(16, 0.75f, true);
+    private long usedBytes;
+    private long hits;
+    private long misses;
+
+    public L2Cache(long budgetBytes, Loader loader) {
+        this.budgetBytes = budgetBytes;
+        this.loader = loader;
+    }
+
+    public L2Table get(long hostOffset) throws IOException {
+        synchronized (this) {
+            L2Table t = tables.get(hostOffset);
+            if (t != null) {
+                hits++;
+                return t;
+            }
+            misses++;
+        }
+        L2Table loaded = loader.load(hostOffset);
+        synchronized (this) {
+            L2Table raced = tables.get(hostOffset);
+            if (raced != null) {
+                return raced;
+            }
+            tables.put(hostOffset, loaded);
+            usedBytes += loaded.footprint();
+            var it = tables.entrySet().iterator();
+            while (usedBytes > budgetBytes && tables.size() > 1 && it.hasNext()) {
+                Map.Entry<Long, L2Table> eldest = it.next();
+                if (eldest.getKey() == hostOffset) {
+                    continue;
+                }
+                usedBytes -= eldest.getValue().footprint();
+                it.remove();
+            }
+            return loaded;
+        }
+    }
+
+    public synchronized int size() {
+        return tables.size();
+    }
+
+    public synchronized long usedBytes() {
+        return usedBytes;
+    }
+
+    public synchronized long hits() {
+        return hits;
+    }
+
+    public synchronized long misses() {
+        return misses;
+    }
+}

@@ -1,0 +1,328 @@
+package org.aiofs.image.qcow2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.image.BlockImage;
+import org.aiofs.image.BlockStatus;
+import org.aiofs.image.ImageException;
+import org.aiofs.image.ImageInfo;
+import org.aiofs.image.RangeCheck;
+
+/**
+ * A qcow2 image (version 2 or 3), read-only: the active state, or one internal snapshot
+ * opened through {@link #openSnapshot}. Writes fail with EROFS.
+ */
+public final class Qcow2Image implements BlockImage {
+    /** Memory for cached L2 tables per image: 32 MiB covers 256 GiB of guest at 64 KiB clusters. */
+    public static final long L2_CACHE_BYTES = 32L << 20;
+    private static final int MAX_FIRST_CLUSTER = 1 << Qcow2Header.MAX_CLUSTER_BITS;
+
+    private final String name;
+    private final HostFile file;
+    private final HostFile dataFile;
+    private final IoEngine engine;
+    private final Qcow2Header header;
+    private final HeaderExtensions extensions;
+    private final String backingName;
+    private final BlockImage backing;
+    private final List<Qcow2Snapshot> snapshots;
+    private final L2Cache cache;
+    private final Qcow2Reader reader;
+    private final long size;
+    private final Qcow2Snapshot snapshot;
+    private final boolean ownsFiles;
+
+    private Qcow2Image(String name, HostFile file, HostFile dataFile, IoEngine engine, Qcow2Header header,
+            HeaderExtensions extensions, String backingName, BlockImage backing, List<Qcow2Snapshot> snapshots,
+            L2Cache cache, long[] l1, long size, Qcow2Snapshot snapshot, boolean ownsFiles) throws IOException {
+        this.name = name;
+        this.file = file;
+        this.dataFile = dataFile;
+        this.engine = engine;
+        this.header = header;
+        this.extensions = extensions;
+        this.backingName = backingName;
+        this.backing = backing;
+        this.snapshots = snapshots;
+        this.cache = cache;
+        this.size = size;
+        this.snapshot = snapshot;
+        this.ownsFiles = ownsFiles;
+        ClusterMap map = new ClusterMap(name, header, l1, cache, header.externalDataFile(), file.size());
+        this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size);
+    }
+
+    /**
+     * Opens the image in {@code file} (read-only). On failure nothing stays open but
+     * {@code file} itself, which the caller owns until this returns.
+     */
+    public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings) throws IOException {
+        String name = file.path().toString();
+        long fileSize = file.size();
+        MetadataReader meta = new MetadataReader(file, engine, name);
+        ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));
+        Qcow2Header header = Qcow2Header.parse(name, head, fileSize);
+        if (header.headerLength() > header.clusterSize()) {
+            throw ImageException.corrupt(name, "header_length " + header.headerLength()
+                    + " is larger than a cluster");
+        }
+        ByteBuffer firstCluster = head.slice(0, Math.min(head.limit(), header.clusterSize()));
+        HeaderExtensions extensions = HeaderExtensions.parse(name, firstCluster, header.extensionsOffset());
+        String backingName = null;
+        if (header.backingFileOffset() != 0 && header.backingFileSize() > 0) {
+            byte[] raw = new byte[header.backingFileSize()];
+            head.get((int) header.backingFileOffset(), raw);
+            backingName = new String(raw, StandardCharsets.UTF_8);
+        }
+        long[] l1 = meta.readLongs(header.l1TableOffset(), header.l1Size(), "L1 table");
+        RefcountTable.validate(meta, header, fileSize);
+        List<Qcow2Snapshot> snapshots = header.snapshotCount() == 0 ? List.of()
+                : SnapshotTable.read(meta, header, fileSize);
+
+        HostFile dataFile = file;
+        BlockImage backing = null;
+        try {
+            if (header.externalDataFile()) {
+                if (extensions.dataFile() == null) {
+                    throw new ImageException(name + ": needs an external data file but names none"
+                            + " (no external data file name extension)", ImageException.ENOTSUP);
+                }
+                Path dataPath = resolve(file.path(), extensions.dataFile());
+                try {
+                    dataFile = HostFile.open(dataPath, true, false);
+                } catch (IOException e) {
+                    throw new ImageException(name + ": external data file " + extensions.dataFile()
+                            + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
+                }
+            }
+            if (backingName != null) {
+                if (backingName.startsWith("json:")) {
+                    throw new ImageException(name + ": json: backing file names are not supported",
+                            ImageException.ENOTSUP);
+                }
+                String format = extensions.backingFormat();
+                backing = backings.open(resolve(file.path(), backingName), format);
+            }
+            L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
+            return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
+                    cache, l1, header.virtualSize(), null, true);
+        } catch (IOException | RuntimeException e) {
+            if (dataFile != file) {
+                dataFile.close();
+            }
+            if (backing != null) {
+                backing.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Relative names are relative to the folder of the image that names them. */
+    static Path resolve(Path image, String name) throws ImageException {
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ImageException.corrupt(image.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
+                    + "' named in the header is not a valid path");
+        }
+        if (p.isAbsolute()) {
+            return p;
+        }
+        Path folder = image.toAbsolutePath().getParent();
+        return folder == null ? p : folder.resolve(p);
+    }
+
+    private static L2Cache.Loader l2Loader(MetadataReader meta, Qcow2Header header, String name) {
+        return offset -> {
+            long fileSize = meta.file().size();
+            if ((offset & (header.clusterSize() - 1)) != 0) {
+                throw ImageException.corrupt(name, "L2 table offset 0x" + Long.toHexString(offset)
+                        + " in the L1 table is not cluster-aligned");
+            }
+            if (offset > fileSize - header.clusterSize()) {
+                throw ImageException.corrupt(name, "L2 table at 0x" + Long.toHexString(offset)
+                        + " lies beyond the end of the file (" + fileSize + " bytes)");
+            }
+            return L2Table.decode(meta.read(offset, header.clusterSize(), "L2 table"), header.extendedL2());
+        };
+    }
+
+    /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
+    public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
+        if (!snapshots.contains(s)) {
+            throw new ImageException(name + ": no snapshot " + s.name(), ImageException.EINVAL);
+        }
+        long fileSize = file.size();
+        long needed = header.l1EntriesFor(s.virtualSize());
+        String field = "snapshot " + s.name() + " L1 table";
+        if (s.l1Size() < needed) {
+            throw ImageException.corrupt(name, field + ": l1_size " + s.l1Size() + " is too small for "
+                    + s.virtualSize() + " bytes");
+        }
+        if (s.l1Size() > 0 && ((s.l1TableOffset() & (header.clusterSize() - 1)) != 0 || s.l1TableOffset() <= 0
+                || s.l1TableOffset() > fileSize - s.l1Size() * 8L)) {
+            throw ImageException.corrupt(name, field + " at 0x" + Long.toHexString(s.l1TableOffset())
+                    + " is unaligned or lies beyond the end of the file (" + fileSize + " bytes)");
+        }
+        long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
+        L2Cache own = new L2Cache(L2_CACHE_BYTES / 4, l2Loader(new MetadataReader(file, engine, name), header, name));
+        return new Qcow2Image(name + "@" + s.name(), file, dataFile, engine, header, extensions, backingName, backing,
+                snapshots, own, l1, s.virtualSize(), s, false);
+    }
+
+    /** Finds a snapshot by name, or by id. */
+    public Qcow2Image openSnapshot(String nameOrId) throws IOException {
+        for (Qcow2Snapshot s : snapshots) {
+            if (s.name().equals(nameOrId)) {
+                return openSnapshot(s);
+            }
+        }
+        for (Qcow2Snapshot s : snapshots) {
+            if (s.id().equals(nameOrId)) {
+                return openSnapshot(s);
+            }
+        }
+        throw new ImageException(name + ": no snapshot named " + nameOrId, ImageException.EINVAL);
+    }
+
+    public List<Qcow2Snapshot> snapshots() {
+        return snapshots;
+    }
+
+    public Qcow2Header header() {
+        return header;
+    }
+
+    public HeaderExtensions extensions() {
+        return extensions;
+    }
+
+    /** The backing file name as the header spells it, or null. */
+    public String backingName() {
+        return backingName;
+    }
+
+    public BlockImage backing() {
+        return backing;
+    }
+
+    public L2Cache l2Cache() {
+        return cache;
+    }
+
+    public ImageInfo info() throws IOException {
+        List<ImageInfo.BackingLevel> chain = new ArrayList<>();
+        BlockImage b = backing;
+        while (b != null) {
+            chain.add(new ImageInfo.BackingLevel(b.name(), b.format()));
+            b = b instanceof Qcow2Image q ? q.backing : null;
+        }
+        List<ImageInfo.SnapshotInfo> snaps = new ArrayList<>();
+        for (Qcow2Snapshot s : snapshots) {
+            snaps.add(new ImageInfo.SnapshotInfo(s.id(), s.name(), s.virtualSize(), s.dateSeconds(), s.dateNanos(),
+                    s.vmClockNanos(), s.vmStateSize()));
+        }
+        return new ImageInfo(name, "qcow2", size, header.clusterSize(), header.version(),
+                header.compressionName(), backingName, extensions.backingFormat(), chain, snaps, header.dirty(),
+                header.corrupt(), header.extendedL2(), header.lazyRefcounts(), header.refcountBits(),
+                extensions.dataFile(), header.dataFileRaw(), ImageInfo.allocatedBytes(file));
+    }
+
+    /** The snapshot this image shows, or null for the active state. */
+    public Qcow2Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String format() {
+        return "qcow2";
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+        try {
+            RangeCheck.inside(this, offset, dst.remaining());
+            return reader.read(offset, dst);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuffer src) {
+        return CompletableFuture.failedFuture(readOnlyError());
+    }
+
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
+        return CompletableFuture.failedFuture(readOnlyError());
+    }
+
+    @Override
+    public CompletableFuture<Void> discard(long offset, long length) {
+        return CompletableFuture.failedFuture(readOnlyError());
+    }
+
+    private ImageException readOnlyError() {
+        return new ImageException(name + ": qcow2 images are served read-only (writing is not supported yet)",
+                ImageException.EROFS);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        RangeCheck.inside(this, offset, length);
+        if (length == 0) {
+            return new BlockStatus(BlockStatus.Kind.DATA, offset, 0);
+        }
+        return reader.blockStatus(offset, length);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!ownsFiles) {
+            return;
+        }
+        try {
+            if (backing != null) {
+                backing.close();
+            }
+        } finally {
+            try {
+                if (dataFile != file) {
+                    dataFile.close();
+                }
+            } finally {
+                file.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+package org.aiofs.image.qcow2;
+
+/** One internal snapshot record from the snapshot table. */
+public record Qcow2Snapshot(String id, String name, long l1TableOffset, int l1Size, long virtualSize,
+        long dateSeconds, long dateNanos, long vmClockNanos, long vmStateSize) {
+}
