@@ -71,7 +71,8 @@ public final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Map<String, Object> json(ImageInfo info) {
+    /** qemu-img info's JSON keys; also used for the image part of a mount's info.json. */
+    public static Map<String, Object> json(ImageInfo info) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("filename", info.file());
         m.put("format", info.format());

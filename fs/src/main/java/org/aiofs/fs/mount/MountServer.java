@@ -14,7 +14,10 @@ import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
 import org.aiofs.fs.ServerLog;
 import org.aiofs.fs.fuse.JnrFuseBinding;
+import org.aiofs.fs.cli.InfoCommand;
 import org.aiofs.fs.layout.MountLayout;
+import org.aiofs.fs.layout.SnapshotFiles;
+import org.aiofs.image.ImageInfo;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageOpener;
 import ru.serce.jnrfuse.FuseException;
@@ -74,8 +77,9 @@ public final class MountServer {
         FileTime modified = Files.getLastModifiedTime(options.image());
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000);
+        layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, java.util.Map::of));
+                engineDescription, () -> imageDetails(image)));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
@@ -94,6 +98,15 @@ public final class MountServer {
             throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
         } finally {
             binding.markUnmounted();
+        }
+    }
+
+    /** qemu-img info's facts about the image, under "image_info" in info.json. */
+    private static Map<String, Object> imageDetails(BlockImage image) {
+        try {
+            return Map.of("image_info", InfoCommand.json(ImageInfo.of(image)));
+        } catch (IOException | RuntimeException e) {
+            return Map.of("image_info_error", String.valueOf(e.getMessage()));
         }
     }
 

@@ -1,0 +1,45 @@
+package org.aiofs.it;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** QEMU's own tools, the judges of image content. */
+public final class Qemu {
+    private Qemu() {
+    }
+
+    public static void img(String... args) {
+        List<String> command = new ArrayList<>(List.of("qemu-img"));
+        command.addAll(List.of(args));
+        Commands.run(command.toArray(String[]::new)).assertSuccess();
+    }
+
+    /** Runs qemu-io commands (each a -c) on an image. */
+    public static void io(Path image, String format, String... commands) {
+        List<String> command = new ArrayList<>(List.of("qemu-io", "-f", format));
+        for (String c : commands) {
+            command.add("-c");
+            command.add(c);
+        }
+        command.add(image.toString());
+        CommandResult r = Commands.run(command.toArray(String[]::new)).assertSuccess();
+        if (r.stdout().contains("error") || r.stdout().contains("failed")) {
+            throw new AssertionError("qemu-io reported a failure: " + r.stdout());
+        }
+    }
+
+    /** What QEMU reads from an image: qemu-img convert -O raw. */
+    public static Path toRaw(Path image, Path dir, String name) {
+        Path raw = dir.resolve(name);
+        img("convert", "-O", "raw", image.toString(), raw.toString());
+        return raw;
+    }
+
+    /** What QEMU reads from a snapshot of an image. */
+    public static Path snapshotToRaw(Path image, String snapshot, Path dir, String name) {
+        Path raw = dir.resolve(name);
+        img("convert", "-l", "snapshot.name=" + snapshot, "-O", "raw", image.toString(), raw.toString());
+        return raw;
+    }
+}
