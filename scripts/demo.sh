@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `./aiofs demo`: makes a small disk image, mounts it with aiofs, shows what a user sees,
-# puts an ext4 filesystem with a file on it through the mount, reads the file back, and
-# unmounts. Everything happens in a temporary directory that is removed at the end.
+# `./aiofs demo`: makes a small qcow2 disk image holding a GPT partition table and an ext4
+# filesystem with a file (with QEMU's and e2fsprogs' own tools), mounts it with aiofs, shows
+# what a user sees (ls -l, fdisk -l, the file read back from the partition with debugfs,
+# info.json), and unmounts. Everything happens in a temporary directory removed at the end.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 aiofs="$here/aiofs"
@@ -11,26 +12,39 @@ for tool in qemu-img sfdisk mkfs.ext4 debugfs fdisk; do
 done
 
 work="$(mktemp -d /tmp/aiofs-demo.XXXXXX)"
-mnt="$work/mnt"
-mkdir "$mnt"
+mkdir "$work/mnt"
 cleanup() {
-    if grep -q " $mnt " /proc/self/mountinfo; then "$aiofs" unmount "$mnt" || true; fi
+    if grep -q " $work/mnt " /proc/self/mountinfo; then "$aiofs" unmount "$work/mnt" || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
-
+say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+step() { printf '\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 cd "$work"
-step qemu-img create -q -f raw demo.img 64M
-step "$aiofs" mount --format raw demo.img mnt
+
+say "Make a guest disk: a GPT partition table, ext4 in partition 1 holding hello.txt, as a qcow2 image"
+echo "Hello from inside a qcow2 image, read through aiofs." > hello.txt
+qemu-img create -q -f raw build.raw 64M
+printf 'label: gpt\nsize=40M, type=L, name=root\ntype=L, name=data\n' | sfdisk -q build.raw
+mkfs.ext4 -q -F -E offset=1048576 build.raw 40M
+debugfs -w -R "write hello.txt hello.txt" "build.raw?offset=1048576" >/dev/null 2>&1
+step qemu-img convert -c -O qcow2 build.raw demo.qcow2
+rm build.raw
+
+say "Mount it (format probed; read-only)"
+step "$aiofs" mount --read-only demo.qcow2 mnt
 step ls -l mnt
-printf '\n\033[1m$ sfdisk mnt/disk.raw  # one Linux partition\033[0m\n'
-echo 'label: dos
-start=2048, type=83' | sfdisk -q mnt/disk.raw
+
+say "The whole disk, as raw bytes"
 step fdisk -l mnt/disk.raw
-step mkfs.ext4 -q -F -E offset=1048576 mnt/disk.raw 63M
-echo "hello from inside the guest disk" > hello.txt
-step debugfs -w -R "write hello.txt hello.txt" "mnt/disk.raw?offset=1048576" 2>/dev/null || true
+
+say "Partition 1 is a file of its own: check it and read the file inside"
+step e2fsck -fn mnt/part1.raw
+step debugfs -R "cat hello.txt" mnt/part1.raw
+
+say "What is mounted and how it is served"
+step head -n 12 mnt/info.json
+
+say "Unmount"
 step "$aiofs" unmount mnt
-step qemu-img info demo.img
