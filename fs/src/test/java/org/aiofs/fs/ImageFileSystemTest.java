@@ -53,7 +53,7 @@ class ImageFileSystemTest {
 
     @Test
     void layoutHasTheDisk() throws FsException {
-        assertEquals(List.of("disk.raw"), fs.list("/"));
+        assertEquals(List.of("disk.raw"), fs.list("/"), "an unpartitioned disk without info file");
         FileAttributes a = fs.attributes("/disk.raw");
         assertEquals(SIZE, a.size());
         assertEquals(0644, a.permissions());

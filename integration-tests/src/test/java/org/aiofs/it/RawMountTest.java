@@ -33,7 +33,7 @@ class RawMountTest {
     void listsTheDiskWithTheImageSizeAndMode() throws IOException {
         Path image = TestImages.sparseRaw(dir, "disk.img", SIZE);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            assertEquals(List.of("disk.raw"), TestImages.list(m.mountPoint()));
+            assertEquals(List.of("disk.raw", "info.json"), TestImages.list(m.mountPoint()));
             assertEquals(SIZE, Files.size(m.disk()));
             assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(m.disk())));
         }
