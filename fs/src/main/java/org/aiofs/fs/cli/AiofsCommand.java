@@ -30,6 +30,11 @@ public final class AiofsCommand implements Runnable {
             commandLine.getErr().println("aiofs: " + e.getMessage());
             return 1;
         });
+        CommandLine.IParameterExceptionHandler usual = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, args) -> {
+            int code = usual.handleParseException(e, args);
+            return e.getCommandLine().getCommand() instanceof CheckCommand ? CheckCommand.USAGE_EXIT : code;
+        });
         return cl;
     }
 }

@@ -23,21 +23,40 @@ import picocli.CommandLine.Parameters;
 
 /** `aiofs check`: qemu-img check for qcow2 images, with its output, JSON keys and exit codes. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Rebuild every cluster's refcount from the image's tables and compare it with the stored one,",
-                "like qemu-img check: reports corruptions, leaked clusters and allocation statistics."},
-        footer = {"", "Exit codes (those of qemu-img check): 0 no problems, 1 the check could not complete,",
-                "2 corruptions found, 3 only leaked clusters found, 63 the format has no checks (raw)."})
+        description = "Rebuild every cluster's refcount from the image's tables and compare it with the stored one,"
+                + " like qemu-img check: reports corruptions, leaked clusters and allocation statistics.",
+        footer = {"", "Exit codes (those of qemu-img check): 0 no problems, 1 the check could not complete"
+                + " (or a usage error), 2 corruptions found, 3 only leaked clusters found, 63 the format has no"
+                + " checks (raw)."})
 public final class CheckCommand implements Callable<Integer> {
+    /** Usage errors exit 1 here, as qemu-img's do: 2 would read as "corrupt". */
+    static final int USAGE_EXIT = 1;
+
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
     Path image;
 
     @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
     String format;
 
-    @Option(names = {"-r", "--repair"}, arity = "0..1", fallbackValue = "leaks", paramLabel = "leaks|all",
-            description = {"Repair: 'leaks' (the default when no value is given) lowers refcounts that are too high",
-                    "and fixes COPIED flags when that is then safe; 'all' also raises refcounts that are too low."})
+    @Option(names = "--repair", arity = "0..1", paramLabel = "leaks|all", preprocessor = BareRepair.class,
+            description = "Repair: 'leaks' (also a bare --repair) lowers refcounts that are too high and fixes"
+                    + " COPIED flags when that is then safe; 'all' also raises refcounts that are too low.")
     String repair;
+
+    @Option(names = "-r", paramLabel = "leaks|all", description = "As qemu-img check -r: same as --repair=MODE.")
+    String repairShort;
+
+    /** A bare --repair means leaks; a value must be attached (--repair=all) so IMAGE is never taken for one. */
+    static final class BareRepair implements CommandLine.IParameterPreprocessor {
+        @Override
+        public boolean preprocess(java.util.Stack<String> args, CommandLine.Model.CommandSpec spec,
+                CommandLine.Model.ArgSpec arg, Map<String, Object> info) {
+            if (" ".equals(info.get("separator"))) {
+                args.push("leaks");
+            }
+            return false;
+        }
+    }
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
@@ -88,6 +107,12 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     private RepairMode repairMode() {
+        if (repair != null && repairShort != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give -r or --repair, not both");
+        }
+        if (repairShort != null) {
+            repair = repairShort;
+        }
         if (repair == null) {
             return RepairMode.NONE;
         }

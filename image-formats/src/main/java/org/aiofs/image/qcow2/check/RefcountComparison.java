@@ -53,8 +53,12 @@ final class RefcountComparison {
                 fixed = false;
             }
         }
-        tally.say((fixed ? "Repairing" : tooLow ? "ERROR" : "Leaked") + " cluster " + cluster + " refcount="
-                + Long.toUnsignedString(stored) + " reference=" + wanted);
+        String counts = " cluster " + cluster + " refcount=" + Long.toUnsignedString(stored) + " reference=" + wanted;
+        // as qemu-img: what was found, then what was done about it
+        tally.say((tooLow ? "ERROR" : "Leaked") + counts);
+        if (fixed) {
+            tally.say("Repairing" + counts);
+        }
         if (fixed) {
             if (tooLow) {
                 tally.corruptionsFixed++;
