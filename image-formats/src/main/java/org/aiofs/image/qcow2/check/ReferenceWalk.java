@@ -25,14 +25,17 @@ final class ReferenceWalk {
     private final CheckTally tally;
     private final int clusterSize;
     private final boolean dataFile;
+    private final long fileSize;
 
-    ReferenceWalk(CheckFile file, Qcow2Header header, ExpectedRefcounts expected, CheckTally tally) {
+    ReferenceWalk(CheckFile file, Qcow2Header header, ExpectedRefcounts expected, CheckTally tally)
+            throws HostIoException {
         this.file = file;
         this.header = header;
         this.expected = expected;
         this.tally = tally;
         this.clusterSize = header.clusterSize();
         this.dataFile = header.externalDataFile();
+        this.fileSize = file.size();
     }
 
     void walk(List<Qcow2Snapshot> snapshots, long snapshotTableSize, BitmapReferences bitmaps,
@@ -59,8 +62,19 @@ final class ReferenceWalk {
         checkRefcountBlocks(refcounts);
     }
 
-    /** One reference to every cluster in [offset, offset+size). */
+    /**
+     * One reference to every cluster in [offset, offset+size). A region reaching a whole
+     * cluster or more past the end of the file is a corruption and is not counted (as QEMU).
+     */
     void count(long offset, long size) {
+        if (size <= 0) {
+            return;
+        }
+        if (offset < 0 || offset + size - fileSize >= clusterSize || offset + size < 0) {
+            tally.corruption("ERROR: counting reference for region exceeding the end of the file by one cluster or"
+                    + " more: offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(size));
+            return;
+        }
         long overflow = expected.add(offset, size);
         if (overflow >= 0) {
             tally.corruption("ERROR: overflow cluster offset=0x" + Long.toHexString(overflow << header.clusterBits()));
