@@ -31,6 +31,10 @@ public final class Qcow2Checker {
     }
 
     /**
+     * An image with the dirty bit set (lazy refcounts, not closed cleanly) is repaired as with
+     * {@link RepairMode#ALL} even when only leaks were asked for: its refcounts are expected to
+     * lag behind, and raising a refcount can at worst leak a cluster.
+     *
      * @param messages where the per-problem lines (ERROR ..., Leaked ..., Repairing ...) go
      * @throws IOException when the image can't be opened or its header is unusable (exit code 1)
      */
@@ -66,6 +70,11 @@ public final class Qcow2Checker {
         BitmapReferences bitmaps = BitmapReferences.find(name, header, firstCluster);
 
         CheckTally tally = new CheckTally(messages);
+        if (repair == RepairMode.LEAKS && header.dirty()) {
+            // a dirty lazy-refcounts image has refcounts too low by design: raising them is the normal recovery
+            tally.say("The image is dirty (lazy refcounts): refcounts that are too low are repaired too");
+            repair = RepairMode.ALL;
+        }
         int bits = header.clusterBits();
         tally.totalClusters = (header.virtualSize() + header.clusterSize() - 1) >>> bits;
         long fileClusters = (fileSize + header.clusterSize() - 1) >>> bits;

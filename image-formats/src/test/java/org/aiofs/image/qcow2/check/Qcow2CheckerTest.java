@@ -244,6 +244,22 @@ class Qcow2CheckerTest {
     }
 
     @Test
+    void dirtyLazyRefcountImageKilledMidWayIsRepairedByAPlainRepair() throws Exception {
+        qemuImg("create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "a.qcow2", "64M");
+        // qemu-io kills itself: the refcounts of what it wrote never reach the disk
+        Qemu.run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k",
+                "-c", "sigraise 9", "a.qcow2");
+        assertTrue(Qemu.info(dir, "a.qcow2").get("dirty-flag").asBoolean());
+        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, r.exitCode());
+        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
+        assertEquals(0, repaired.exitCode(), messages.toString());
+        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
+        assertEquals(false, Qemu.info(dir, "a.qcow2").get("dirty-flag").asBoolean());
+        Qemu.io(dir, "a.qcow2", "read -P 1 0 3M", "read -P 2 10M 100k");
+    }
+
+    @Test
     void unreadableHeaderIsACheckFailure() throws Exception {
         Files.write(dir.resolve("bad.qcow2"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 9});
         assertEquals(1, Qemu.run(dir, "qemu-img", "check", "bad.qcow2").exit());
