@@ -15,8 +15,24 @@ final class CopiedFlagCheck {
     private CopiedFlagCheck() {
     }
 
+    /** A refcount that can't be read ends the COPIED check, as in QEMU (the comparison already counted it). */
+    private static final class Stop extends Exception {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
     static void run(CheckFile file, Qcow2Header header, OnDiskRefcounts disk, CheckTally tally, boolean repair)
             throws HostIoException {
+        try {
+            walk(file, header, disk, tally, repair);
+        } catch (Stop e) {
+            tally.say("OFLAG_COPIED check stopped: a refcount can't be read");
+        }
+    }
+
+    private static void walk(CheckFile file, Qcow2Header header, OnDiskRefcounts disk, CheckTally tally,
+            boolean repair) throws HostIoException, Stop {
         int clusterSize = header.clusterSize();
         int bits = header.clusterBits();
         long[] l1 = file.readLongs(header.l1TableOffset(), header.l1Size());
@@ -26,10 +42,7 @@ final class CopiedFlagCheck {
             if (l2Offset == 0) {
                 continue;
             }
-            Long refcount = refcount(disk, tally, l2Offset >>> bits);
-            if (refcount == null) {
-                continue;
-            }
+            long refcount = refcount(disk, l2Offset >>> bits);
             boolean copied = (l1[i] & L2Entry.COPIED) != 0;
             if ((refcount == 1) != copied) {
                 tally.say((repair ? "Repairing" : "ERROR") + " OFLAG_COPIED L2 cluster: l1_index=" + i
@@ -55,7 +68,7 @@ final class CopiedFlagCheck {
     }
 
     private static boolean checkL2(CheckFile file, Qcow2Header header, OnDiskRefcounts disk, CheckTally tally,
-            boolean repair, long l2Offset) throws HostIoException {
+            boolean repair, long l2Offset) throws HostIoException, Stop {
         ByteBuffer table = file.read(l2Offset, header.clusterSize());
         int entrySize = header.extendedL2() ? 16 : 8;
         boolean dataFile = header.externalDataFile();
@@ -67,10 +80,7 @@ final class CopiedFlagCheck {
                 continue;
             }
             long offset = word & L2Entry.OFFSET_MASK;
-            Long refcount = dataFile ? Long.valueOf(1) : refcount(disk, tally, offset >>> header.clusterBits());
-            if (refcount == null) {
-                continue;
-            }
+            long refcount = dataFile ? 1 : refcount(disk, offset >>> header.clusterBits());
             if ((refcount == 1) != ((word & L2Entry.COPIED) != 0)) {
                 tally.say((repair ? "Repairing" : "ERROR") + " OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(word)
                         + " refcount=" + Long.toUnsignedString(refcount));
@@ -89,12 +99,11 @@ final class CopiedFlagCheck {
         return dirty;
     }
 
-    private static Long refcount(OnDiskRefcounts disk, CheckTally tally, long cluster) throws HostIoException {
+    private static long refcount(OnDiskRefcounts disk, long cluster) throws HostIoException, Stop {
         try {
             return disk.get(cluster);
         } catch (OnDiskRefcounts.Unreadable e) {
-            tally.checkError("Can't get refcount for cluster " + cluster + ": " + e.getMessage());
-            return null;
+            throw new Stop();
         }
     }
 }

@@ -17,6 +17,8 @@ import org.aiofs.image.qcow2.Qcow2Snapshot;
  */
 final class ReferenceWalk {
     static final long L1_OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
+    /** L1 entry bits that must be zero: 56..62 and 0..8. */
+    static final long L1_RESERVED = 0x7f00_0000_0000_01ffL;
     private static final long ALL_ALLOCATED = 0xffff_ffffL;
 
     private final CheckFile file;
@@ -97,6 +99,9 @@ final class ReferenceWalk {
         count(l1Offset, l1Size * 8L);
         long[] l1 = file.readLongs(l1Offset, l1Size);
         for (long entry : l1) {
+            if ((entry & L1_RESERVED) != 0) {
+                tally.corruption("ERROR found L1 entry with reserved bits set: " + Long.toHexString(entry));
+            }
             long l2Offset = entry & L1_OFFSET_MASK;
             if (l2Offset == 0) {
                 continue;
@@ -118,17 +123,22 @@ final class ReferenceWalk {
         for (int i = 0; i < clusterSize / entrySize; i++) {
             long word = table.getLong(i * entrySize);
             long bitmap = extended ? table.getLong(i * entrySize + 8) : 0;
-            switch (L2Classes.of(word, extended, dataFile)) {
+            L2Entry.Kind kind = L2Classes.of(word, extended, dataFile);
+            if (kind != L2Entry.Kind.COMPRESSED && (word & L2Entry.STANDARD_RESERVED) != 0) {
+                tally.corruption("ERROR found l2 entry with reserved bits set: " + Long.toHexString(word));
+            }
+            switch (kind) {
                 case COMPRESSED -> {
+                    if ((word & L2Entry.COPIED) != 0) {
+                        word &= ~L2Entry.COPIED;
+                        tally.corruption("ERROR: coffset=0x" + Long.toHexString(
+                                CompressedCluster.decode(word, header.clusterBits()).hostOffset())
+                                + ": copied flag must never be set for compressed clusters");
+                    }
                     if (dataFile) {
                         tally.corruption("ERROR compressed cluster " + i + " with data file, entry=0x"
                                 + Long.toHexString(word));
                         continue;
-                    }
-                    if ((word & L2Entry.COPIED) != 0) {
-                        tally.corruption("ERROR: coffset=0x" + Long.toHexString(word & ~L2Entry.COPIED)
-                                + ": copied flag must never be set for compressed clusters");
-                        word &= ~L2Entry.COPIED;
                     }
                     if (extended && bitmap != 0) {
                         tally.corruption("ERROR compressed cluster " + i

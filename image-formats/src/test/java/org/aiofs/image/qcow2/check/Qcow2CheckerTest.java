@@ -259,6 +259,36 @@ class Qcow2CheckerTest {
         Qemu.io(dir, "a.qcow2", "read -P 1 0 3M", "read -P 2 10M 100k");
     }
 
+    /** One hand edit of a table entry; the offsets are read from the header of the damaged copy. */
+    interface Damage {
+        void apply(Path image, long l1, long reftable, long snapshots) throws IOException;
+    }
+
+    static Stream<Arguments> damagedTables() {
+        return Stream.<Arguments>of(
+                Arguments.of("refcount block unaligned", (Damage) (p, l1, rt, sn) -> writeLong(p, rt, readLong(p, rt) + 512)),
+                Arguments.of("refcount block outside the image", (Damage) (p, l1, rt, sn) -> writeLong(p, rt + 8, 1L << 40)),
+                Arguments.of("refcount table emptied", (Damage) (p, l1, rt, sn) -> writeLong(p, rt, 0)),
+                Arguments.of("L2 table unaligned", (Damage) (p, l1, rt, sn) -> writeLong(p, l1, readLong(p, l1) + 512)),
+                Arguments.of("L2 table past the end", (Damage) (p, l1, rt, sn) -> writeLong(p, l1, (1L << 63) | (1L << 40))),
+                Arguments.of("L1 reserved bits", (Damage) (p, l1, rt, sn) -> {
+                    writeLong(p, l1, readLong(p, l1) | (1L << 60) | 1);
+                    writeLong(p, l1 + 8, 1L << 61);
+                }),
+                Arguments.of("snapshot L1 unaligned", (Damage) (p, l1, rt, sn) -> writeLong(p, sn, readLong(p, sn) + 512)),
+                Arguments.of("snapshot L1 past the end", (Damage) (p, l1, rt, sn) -> writeLong(p, sn, 1L << 40)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("damagedTables")
+    void damagedTablesAreJudgedAsQemuJudgesThem(String name, Damage damage) throws Exception {
+        withDataAndSnapshots("a.qcow2", "cluster_size=65536");
+        Path a = dir.resolve("a.qcow2");
+        damage.apply(a, readLong(a, 40), readLong(a, 48), readLong(a, 64));
+        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
+        assertTrue(r.exitCode() == 1 || r.exitCode() == 2, r.toString());
+    }
+
     @Test
     void unreadableHeaderIsACheckFailure() throws Exception {
         Files.write(dir.resolve("bad.qcow2"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 9});
