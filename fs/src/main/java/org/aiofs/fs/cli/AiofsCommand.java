@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The `aiofs` command line. */
 @Command(name = "aiofs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Expose virtual disk images (raw, qcow2) as plain files through FUSE.",
-        subcommands = {MountCommand.class, UnmountCommand.class, InfoCommand.class,
+        subcommands = {MountCommand.class, UnmountCommand.class, InfoCommand.class, CheckCommand.class,
+                CreateCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr says why), 2 usage error."})
 public final class AiofsCommand implements Runnable {
@@ -28,6 +29,11 @@ public final class AiofsCommand implements Runnable {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("aiofs: " + e.getMessage());
             return 1;
+        });
+        CommandLine.IParameterExceptionHandler usual = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, args) -> {
+            int code = usual.handleParseException(e, args);
+            return e.getCommandLine().getCommand() instanceof CheckCommand ? CheckCommand.USAGE_EXIT : code;
         });
         return cl;
     }

@@ -1,0 +1,110 @@
+package org.aiofs.image.qcow2.check;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.aiofs.aio.HostIoException;
+import org.aiofs.image.qcow2.Qcow2Header;
+
+/**
+ * The refcounts the image stores: refcount table, then refcount blocks of any width.
+ * A cluster past the table or under a zero table entry has refcount 0. Changes (repair)
+ * are kept per block and written back by {@link #writeBack}, which syncs before returning.
+ */
+final class OnDiskRefcounts {
+    static final long REFTABLE_OFFSET_MASK = 0xffff_ffff_ffff_fe00L;
+    static final long REFTABLE_RESERVED = 0x1ffL;
+
+    private final CheckFile file;
+    private final long[] table;
+    private final int clusterBits;
+    private final int order;
+    private final int blockBits;
+    private final Map<Integer, ByteBuffer> dirty = new TreeMap<>();
+    private int cachedIndex = -1;
+    private ByteBuffer cached;
+
+    /** Thrown when a refcount can't be known (a broken refcount table entry). */
+    static final class Unreadable extends Exception {
+        Unreadable(String message) {
+            super(message);
+        }
+    }
+
+    OnDiskRefcounts(CheckFile file, Qcow2Header header) throws HostIoException {
+        this.file = file;
+        this.clusterBits = header.clusterBits();
+        this.order = header.refcountOrder();
+        this.blockBits = clusterBits - (order - 3);
+        int entries = (int) (((long) header.refcountTableClusters() << clusterBits) / 8);
+        this.table = file.readLongs(header.refcountTableOffset(), entries);
+    }
+
+    long[] table() {
+        return table;
+    }
+
+    int order() {
+        return order;
+    }
+
+    /** How many clusters one refcount block covers. */
+    long clustersPerBlock() {
+        return 1L << blockBits;
+    }
+
+    long get(long cluster) throws Unreadable, HostIoException {
+        ByteBuffer block = block(cluster);
+        return block == null ? 0 : RefcountEntries.get(block, (int) (cluster & ((1L << blockBits) - 1)), order);
+    }
+
+    /** Changes one refcount in memory; false when no refcount block covers the cluster. */
+    boolean set(long cluster, long value) throws Unreadable, HostIoException {
+        ByteBuffer block = block(cluster);
+        if (block == null) {
+            return false;
+        }
+        RefcountEntries.set(block, (int) (cluster & ((1L << blockBits) - 1)), order, value);
+        dirty.put((int) (cluster >>> blockBits), block);
+        return true;
+    }
+
+    /** Writes the changed blocks, then fdatasync: the refcounts are durable when this returns. */
+    void writeBack() throws HostIoException {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Integer, ByteBuffer> e : dirty.entrySet()) {
+            file.write(table[e.getKey()] & REFTABLE_OFFSET_MASK, e.getValue().duplicate().clear());
+        }
+        file.sync();
+        dirty.clear();
+    }
+
+    private ByteBuffer block(long cluster) throws Unreadable, HostIoException {
+        long index = cluster >>> blockBits;
+        if (index >= table.length) {
+            return null;
+        }
+        int i = (int) index;
+        ByteBuffer d = dirty.get(i);
+        if (d != null) {
+            return d;
+        }
+        if (i == cachedIndex) {
+            return cached;
+        }
+        long offset = table[i] & REFTABLE_OFFSET_MASK;
+        if (offset == 0) {
+            return null;
+        }
+        if ((offset & ((1L << clusterBits) - 1)) != 0) {
+            throw new Unreadable("refblock offset 0x" + Long.toHexString(offset) + " unaligned (reftable index: 0x"
+                    + Integer.toHexString(i) + ")");
+        }
+        cached = file.read(offset, 1 << clusterBits);
+        cachedIndex = i;
+        return cached;
+    }
+}
