@@ -26,8 +26,9 @@ import picocli.CommandLine.Parameters;
 
 /** `aiofs info`: what `qemu-img info` says about an image, in its words (text) or its keys (JSON). */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show an image's format, virtual size, cluster size, version, compression type,",
-                "backing chain, snapshots, dirty/corrupt bits and the bytes it takes on the host, like qemu-img info."},
+        description = {"Show what an image is, like qemu-img info.",
+                "Format, virtual size, cluster size, version, compression type, backing chain, snapshots,",
+                "dirty/corrupt bits and the bytes it takes on the host."},
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
 public final class InfoCommand implements Callable<Integer> {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
