@@ -36,6 +36,15 @@ public final class Qemu {
         return raw;
     }
 
+    /** The snapshot's content as QEMU reads it, or null when the image has no such snapshot. */
+    public static Path snapshotOrNull(Path image, String snapshot, Path dir) {
+        CommandResult list = Commands.run("qemu-img", "snapshot", "-l", image.toString()).assertSuccess();
+        if (!list.stdout().contains(" " + snapshot + " ")) {
+            return null;
+        }
+        return snapshotToRaw(image, snapshot, dir, "before-" + image.getFileName() + ".raw");
+    }
+
     /** What QEMU reads from a snapshot of an image. */
     public static Path snapshotToRaw(Path image, String snapshot, Path dir, String name) {
         Path raw = dir.resolve(name);
