@@ -5,8 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A bounded least-recently-used cache of L2 tables by their host offset. Tables are
- * immutable once loaded (the driver is read-only), so eviction needs no write-back.
+ * A bounded least-recently-used cache of L2 tables by their host offset. The writer
+ * writes every change through to the file before it lets readers see it, so eviction
+ * needs no write-back.
  */
 public final class L2Cache {
     /** Loads one table; called outside the cache lock so slow reads do not serialise lookups. */
@@ -54,6 +55,23 @@ public final class L2Cache {
                 it.remove();
             }
             return loaded;
+        }
+    }
+
+    /** A table the writer just created (or copied): its content is already what goes on disk. */
+    public synchronized void put(long hostOffset, L2Table table) {
+        L2Table old = tables.put(hostOffset, table);
+        if (old != null) {
+            usedBytes -= old.footprint();
+        }
+        usedBytes += table.footprint();
+    }
+
+    /** Forgets a table whose on-disk state may differ from memory (a failed write) or that was freed. */
+    public synchronized void invalidate(long hostOffset) {
+        L2Table old = tables.remove(hostOffset);
+        if (old != null) {
+            usedBytes -= old.footprint();
         }
     }
 
