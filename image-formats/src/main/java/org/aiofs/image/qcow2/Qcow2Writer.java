@@ -326,6 +326,12 @@ final class Qcow2Writer {
 
     /** v3: the zero flag (or all zero bits with extended L2); the host cluster freed when allowed. */
     private void planZeroCluster(Plan plan, long gc, boolean unmap) throws IOException {
+        Slot current = lookup(gc);
+        L2Entry.Kind was = current == null ? L2Entry.Kind.UNALLOCATED : current.entry().kind(external);
+        if ((was == L2Entry.Kind.UNALLOCATED || was == L2Entry.Kind.ZERO_PLAIN) && !(external && dataFileRaw)
+                && readsAsZero(gc, Math.min(clusterSize, virtualSize - gc))) {
+            return; // nothing to free, nothing to hide: no L2 table is made just to say "zero"
+        }
         Slot slot = slotForUpdate(plan, gc);
         L2Entry e = slot.entry();
         L2Entry.Kind kind = e.kind(external);
@@ -418,7 +424,7 @@ final class Qcow2Writer {
             meta.remove(l2Offset, clusterSize);
         }
         long newOffset = refcounts.allocate() << clusterBits;
-        map.cache().put(newOffset, table);
+        map.cache().putPinned(newOffset, table);
         meta.add(newOffset, clusterSize, MetadataMap.Kind.ACTIVE_L2);
         l1[l1Index] = newOffset | L2Entry.COPIED;
         plan.newTables.put(newOffset, table);
@@ -467,6 +473,15 @@ final class Qcow2Writer {
     }
 
     private void commit(Plan plan) throws IOException {
+        try {
+            commitInOrder(plan);
+        } finally {
+            // written or not, the tables stay in memory: on failure the writer refuses further writes anyway
+            map.cache().unpinAll();
+        }
+    }
+
+    private void commitInOrder(Plan plan) throws IOException {
         try {
             List<IoRequest> batch = new ArrayList<>();
             for (IoRequest.Write w : refcounts.dirtyWrites()) {
