@@ -22,11 +22,14 @@ import org.aiofs.image.ImageException;
  * Serves guest writes, zero writes and discards of a writable qcow2 image, keeping it
  * consistent at every instant a crash could strike (leaks allowed, corruption never).
  *
- * <p>Ordering (as QEMU's): every allocating operation is one batch in three steps —
- * (A) new refcounts, guest data with the copy-on-write of untouched parts, and the full
- * content of new L2 tables; barrier + fdatasync; (B) entries in existing L2 tables and
- * the L1 entries of new tables; and only when something is freed: fdatasync, then (C)
- * the refcounts dropped. Metadata is written through (no dirty cache to lose).
+ * <p>Ordering (as QEMU's): (A) each operation writes its new refcounts, its guest data
+ * with the copy-on-write of untouched parts, and the whole content of new L2 tables, and
+ * waits for them; (B) the L2 entries and L1 entries that link them are held in memory
+ * (tables pinned) and written together, after an fdatasync, at the next guest flush or
+ * once {@value #MAX_PENDING_OPERATIONS} operations have gathered; (C) only after another
+ * fdatasync are the refcounts of what those entries no longer point to dropped. New
+ * refcount blocks and tables are flushed before anything points to them (see
+ * {@link Refcounts}). A crash before (B) loses unflushed writes and leaks their clusters.
  *
  * <p>Concurrency: writes into clusters that are allocated with COPIED set (and reads)
  * share the lock and run in parallel; anything that changes metadata takes it
@@ -54,7 +57,12 @@ final class Qcow2Writer {
     private final boolean extended;
     private final int subclusterSize;
     private final long virtualSize;
+    /** Operations whose links may wait for one commit (a guest flush commits at once). */
+    private static final int MAX_PENDING_OPERATIONS = 256;
+    private static final int MAX_PENDING_TABLES = 64;
+
     private final StampedLock lock = new StampedLock();
+    private final Links links = new Links();
     private long incompatible;
     private volatile String broken;
 
@@ -420,7 +428,7 @@ final class Qcow2Writer {
             table = L2Table.empty(clusterSize, extended);
         } else {
             table = map.cache().get(l2Offset).copy();
-            plan.frees.add(new long[] {l2Offset, clusterSize});
+            links.frees.add(new long[] {l2Offset, clusterSize});
             meta.remove(l2Offset, clusterSize);
         }
         long newOffset = refcounts.allocate() << clusterBits;
@@ -428,26 +436,49 @@ final class Qcow2Writer {
         meta.add(newOffset, clusterSize, MetadataMap.Kind.ACTIVE_L2);
         l1[l1Index] = newOffset | L2Entry.COPIED;
         plan.newTables.put(newOffset, table);
-        plan.l1Changed.add(l1Index);
+        links.l1Changed.add(l1Index);
         return new Slot(newOffset, table, l2Index(gc));
     }
 
     // ---------------------------------------------------------------- commit
 
-    /** What one operation changes, in the order it must reach the disk. */
+    /** What one operation writes before anything may point to it: step (A). */
     private final class Plan {
         final List<IoRequest> dataA = new ArrayList<>();
         final Map<Long, L2Table> newTables = new TreeMap<>();
+
+        void setEntry(Slot slot, long word, long bitmap) {
+            slot.table().set(slot.index(), word, bitmap);
+            if (!newTables.containsKey(slot.tableOffset())) {
+                links.entryChanged(slot);
+            }
+        }
+
+        void free(L2Entry e, L2Entry.Kind kind) {
+            links.free(e, kind);
+        }
+    }
+
+    /**
+     * Steps (B) and (C) of the operations since the last commit: the L2 and L1 entries that
+     * link what step (A) wrote, and the refcounts to drop once they are durable. The tables
+     * they touch stay pinned in memory (readers see the new state) until written. Holding
+     * them back batches many allocating writes behind one fdatasync; a crash loses only
+     * writes the guest never flushed, and leaks the clusters they had.
+     */
+    private final class Links {
         final Map<Long, int[]> changedEntries = new TreeMap<>();
         final Map<Long, L2Table> changedTables = new TreeMap<>();
         final Set<Integer> l1Changed = new LinkedHashSet<>();
         final List<long[]> frees = new ArrayList<>();
+        int operations;
 
-        void setEntry(Slot slot, long word, long bitmap) {
-            slot.table().set(slot.index(), word, bitmap);
-            if (newTables.containsKey(slot.tableOffset())) {
-                return;
-            }
+        boolean isEmpty() {
+            return changedEntries.isEmpty() && l1Changed.isEmpty() && frees.isEmpty();
+        }
+
+        void entryChanged(Slot slot) {
+            map.cache().putPinned(slot.tableOffset(), slot.table());
             changedTables.put(slot.tableOffset(), slot.table());
             int[] r = changedEntries.get(slot.tableOffset());
             if (r == null) {
@@ -470,18 +501,18 @@ final class Qcow2Writer {
                 frees.add(new long[] {e.hostOffset(), clusterSize});
             }
         }
-    }
 
-    private void commit(Plan plan) throws IOException {
-        try {
-            commitInOrder(plan);
-        } finally {
-            // written or not, the tables stay in memory: on failure the writer refuses further writes anyway
-            map.cache().unpinAll();
+        void clear() {
+            changedEntries.clear();
+            changedTables.clear();
+            l1Changed.clear();
+            frees.clear();
+            operations = 0;
         }
     }
 
-    private void commitInOrder(Plan plan) throws IOException {
+    /** Step (A) of one operation, awaited; its links join the pending ones, committed when enough have gathered. */
+    private void commit(Plan plan) throws IOException {
         try {
             List<IoRequest> batch = new ArrayList<>();
             for (IoRequest.Write w : refcounts.dirtyWrites()) {
@@ -492,39 +523,54 @@ final class Qcow2Writer {
                 batch.add(checked(new IoRequest.Write(file, t.getKey(), t.getValue().encode(0, t.getValue().entries())),
                         MetadataMap.Kind.ACTIVE_L2));
             }
-            List<IoRequest> linking = new ArrayList<>();
-            for (Map.Entry<Long, int[]> c : plan.changedEntries.entrySet()) {
-                L2Table t = plan.changedTables.get(c.getKey());
+            awaitAll(engine.submitBatch(batch));
+            map.fileGrew(file.size());
+            links.operations++;
+            if (links.operations >= MAX_PENDING_OPERATIONS || links.changedTables.size() >= MAX_PENDING_TABLES) {
+                commitLinks();
+            }
+        } catch (IOException | RuntimeException e) {
+            poison(e);
+            throw e;
+        }
+    }
+
+    /** fdatasync, (B) the pending L2/L1 entries, and if anything was freed: fdatasync, (C) the refcounts dropped. */
+    private void commitLinks() throws IOException {
+        if (links.isEmpty()) {
+            links.operations = 0;
+            return;
+        }
+        try {
+            List<IoRequest> batch = new ArrayList<>();
+            if (external) {
+                batch.add(new IoRequest.Flush(dataFile, true));
+            }
+            batch.add(new IoRequest.Flush(file, true));
+            batch.add(new IoRequest.Barrier());
+            for (Map.Entry<Long, int[]> c : links.changedEntries.entrySet()) {
+                L2Table t = links.changedTables.get(c.getKey());
                 int[] r = c.getValue();
-                linking.add(checked(new IoRequest.Write(file, c.getKey() + (long) r[0] * t.entryBytes(),
+                batch.add(checked(new IoRequest.Write(file, c.getKey() + (long) r[0] * t.entryBytes(),
                         t.encode(r[0], r[1])), MetadataMap.Kind.ACTIVE_L2));
             }
-            if (!plan.l1Changed.isEmpty()) {
+            if (!links.l1Changed.isEmpty()) {
                 long[] l1 = map.l1Table();
-                int lo = plan.l1Changed.stream().mapToInt(Integer::intValue).min().getAsInt();
-                int hi = plan.l1Changed.stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
+                int lo = links.l1Changed.stream().mapToInt(Integer::intValue).min().getAsInt();
+                int hi = links.l1Changed.stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
                 ByteBuffer b = ByteBuffer.allocateDirect((hi - lo) * 8);
                 for (int i = lo; i < hi; i++) {
                     b.putLong(l1[i]);
                 }
-                linking.add(checked(new IoRequest.Write(file, header.l1TableOffset() + lo * 8L, b.flip()),
+                batch.add(checked(new IoRequest.Write(file, header.l1TableOffset() + lo * 8L, b.flip()),
                         MetadataMap.Kind.ACTIVE_L1));
             }
-            if (!batch.isEmpty() && !linking.isEmpty()) {
-                batch.add(new IoRequest.Barrier());
-                if (external) {
-                    batch.add(new IoRequest.Flush(dataFile, true));
-                }
-                batch.add(new IoRequest.Flush(file, true));
-                batch.add(new IoRequest.Barrier());
-            }
-            batch.addAll(linking);
             awaitAll(engine.submitBatch(batch));
-            map.fileGrew(file.size());
-            if (!plan.frees.isEmpty()) {
+            map.cache().unpinAll();
+            if (!links.frees.isEmpty()) {
                 // the entries that no longer point to these clusters are durable before their refcounts drop
                 Futures.await(engine.submit(new IoRequest.Flush(file, true)));
-                for (long[] f : plan.frees) {
+                for (long[] f : links.frees) {
                     refcounts.decrement(f[0], f[1]);
                 }
                 List<IoRequest> drops = new ArrayList<>();
@@ -533,12 +579,17 @@ final class Qcow2Writer {
                 }
                 awaitAll(engine.submitBatch(drops));
             }
+            links.clear();
         } catch (IOException | RuntimeException e) {
-            // memory may now be ahead of the file: stop writing rather than guess
-            if (broken == null) {
-                broken = e.getMessage();
-            }
+            poison(e);
             throw e;
+        }
+    }
+
+    /** Memory may now be ahead of the file: stop writing rather than guess. */
+    private void poison(Exception e) {
+        if (broken == null) {
+            broken = String.valueOf(e.getMessage());
         }
     }
 
@@ -600,7 +651,22 @@ final class Qcow2Writer {
 
     // ---------------------------------------------------------------- flush and close
 
+    /** The pending links committed, then data file and image file synced, in that order. */
     CompletableFuture<Void> flush() {
+        long w = lock.writeLock();
+        try {
+            if (broken == null) {
+                commitLinks();
+            }
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            lock.unlockWrite(w);
+        }
+        return syncFiles();
+    }
+
+    private CompletableFuture<Void> syncFiles() {
         List<IoRequest> batch = new ArrayList<>();
         if (external) {
             batch.add(new IoRequest.Flush(dataFile, false));
@@ -615,7 +681,10 @@ final class Qcow2Writer {
     void close() throws IOException {
         long w = lock.writeLock();
         try {
-            Futures.await(flush());
+            if (broken == null) {
+                commitLinks();
+            }
+            Futures.await(syncFiles());
             if ((incompatible & Qcow2Header.INCOMPAT_DIRTY) != 0 && broken == null) {
                 incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
                 awaitAll(engine.submitBatch(List.of(headerWrite(72, incompatible), new IoRequest.Barrier(),

@@ -212,6 +212,42 @@ class Qcow2WriteSafetyTest {
         qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "g.qcow2", raw.toString());
     }
 
+    /**
+     * The file as it stands between operations (every write issued so far completed, links
+     * possibly still pending) is what a crash there would leave: QEMU must find at most leaks.
+     */
+    @Test
+    void theFileBetweenOperationsHasAtMostLeaks() throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "c.qcow2", "16M");
+        qemuIo(dir, "c.qcow2", "qcow2", "write -P 0x11 0 6M", "write -c -P 0x33 8M 2M");
+        qemuImg(dir, "snapshot", "-c", "s1", "c.qcow2");
+        Path model = QemuTools.toRaw(dir, "c.qcow2");
+        ImageOpener opener = new ImageOpener(engine);
+        int leaky = 0;
+        try (BlockImage img = opener.open(dir.resolve("c.qcow2"), ImageFormat.QCOW2, false);
+                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+            WriteWorkload workload = new WriteWorkload(12, 4096);
+            for (int round = 0; round < 12; round++) {
+                workload.run(img, raw, 10);
+                Path copy = dir.resolve("copy.qcow2");
+                Files.copy(dir.resolve("c.qcow2"), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                int exit = exitCode("qemu-img", "check", copy.toString());
+                assertTrue(exit == 0 || exit == 3, "round " + round + ": qemu-img check exit " + exit
+                        + " (2 = corruption)");
+                leaky += exit == 3 ? 1 : 0;
+            }
+        }
+        qemuImg(dir, "check", "c.qcow2");
+        qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "c.qcow2", model.toString());
+        assertTrue(leaky > 0, "some copies were taken with links still pending (else this test shows nothing)");
+    }
+
+    private int exitCode(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
     private static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
