@@ -87,6 +87,7 @@ final class Qcow2Writer {
         this.subclusterSize = clusterSize / (extended ? 32 : 1);
         this.virtualSize = virtualSize;
         this.incompatible = header.incompatibleFeatures();
+        refcounts.checkWith(this::checked);
     }
 
     /**
@@ -190,7 +191,7 @@ final class Qcow2Writer {
                     }
                 }
             }
-            long host = external ? gc : checkedHost(e, gc);
+            long host = hostOf(e, L2Entry.Kind.NORMAL, gc);
             out.add(dataWrite(host + (pos - gc), src.slice(src.position() + (int) (pos - offset), (int) (ce - pos))));
             pos = ce;
         }
@@ -217,15 +218,13 @@ final class Qcow2Writer {
                 || kind == L2Entry.Kind.ZERO_ALLOCATED);
         long bitmap = extended ? e.bitmap().bits() : 0;
         if (!extended && kind == L2Entry.Kind.NORMAL && keepHost) {
-            long host = external ? gc : checkedHost(e, gc);
+            long host = hostOf(e, kind, gc);
             plan.dataA.add(dataWrite(host + (from - gc), data));
             return;
         }
         long host;
-        if (external) {
-            host = gc;
-        } else if (keepHost) {
-            host = checkedHost(e, gc);
+        if (keepHost) {
+            host = hostOf(e, kind, gc);
         } else {
             host = refcounts.allocate() << clusterBits;
         }
@@ -261,7 +260,7 @@ final class Qcow2Writer {
         if (!keepHost) {
             plan.free(e, kind);
         }
-        long word = (external ? gc : host) | L2Entry.COPIED;
+        long word = host | L2Entry.COPIED;
         plan.setEntry(slot, word, bitmap);
     }
 
@@ -596,6 +595,25 @@ final class Qcow2Writer {
     private IoRequest.Write dataWrite(long host, ByteBuffer data) throws ImageException {
         IoRequest.Write w = new IoRequest.Write(dataFile, host, data);
         return external ? w : checked(w, null);
+    }
+
+    /**
+     * Where a cluster that keeps its place lives. In an external data file that is where its
+     * entry says, or (QEMU's rule, no refcounts there) the guest offset itself when it has none.
+     */
+    private long hostOf(L2Entry e, L2Entry.Kind kind, long gc) throws ImageException {
+        if (!external) {
+            return checkedHost(e, gc);
+        }
+        if (kind != L2Entry.Kind.NORMAL && kind != L2Entry.Kind.ZERO_ALLOCATED) {
+            return gc;
+        }
+        long host = e.hostOffset();
+        if ((host & (clusterSize - 1)) != 0) {
+            throw corruption("L2 entry for guest offset 0x" + Long.toHexString(gc) + " points to unaligned data file"
+                    + " offset 0x" + Long.toHexString(host));
+        }
+        return host;
     }
 
     private long checkedHost(L2Entry e, long gc) throws ImageException {

@@ -40,6 +40,13 @@ final class Refcounts {
     /** Dirty byte ranges per block index: [from, to). */
     private final Map<Long, int[]> dirty = new TreeMap<>();
     private long freeHint;
+    /** The writer's overlap check, applied to the writes made here. */
+    private WriteCheck check = (w, kind) -> w;
+
+    @FunctionalInterface
+    interface WriteCheck {
+        IoRequest.Write check(IoRequest.Write write, MetadataMap.Kind allowed) throws ImageException;
+    }
     /** Clusters at and above this index are free: nothing is allocated there. */
     private long highWater;
 
@@ -64,6 +71,10 @@ final class Refcounts {
         }
         long fileClusters = (file.size() + clusterSize - 1) >>> clusterBits;
         this.highWater = fileClusters;
+    }
+
+    void checkWith(WriteCheck check) {
+        this.check = check;
     }
 
     long get(long cluster) throws IOException {
@@ -204,12 +215,15 @@ final class Refcounts {
         // memory first (so lookups during the writes below see the block), then the file
         table[(int) b] = c << clusterBits;
         meta.add(c << clusterBits, clusterSize, MetadataMap.Kind.REFCOUNT_BLOCK);
-        List<IoRequest> batch = new ArrayList<>(dirtyWrites());
+        List<IoRequest> batch = new ArrayList<>();
+        for (IoRequest.Write w : dirtyWrites()) {
+            batch.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
+        }
         batch.add(new IoRequest.Barrier());
         batch.add(new IoRequest.Flush(file, true));
         batch.add(new IoRequest.Barrier());
         ByteBuffer entry = ByteBuffer.allocateDirect(8).putLong(0, table[(int) b]);
-        batch.add(new IoRequest.Write(file, tableOffset + b * 8, entry));
+        batch.add(check.check(new IoRequest.Write(file, tableOffset + b * 8, entry), MetadataMap.Kind.REFCOUNT_TABLE));
         awaitAll(engine.submitBatch(batch));
         return block;
     }
@@ -269,12 +283,15 @@ final class Refcounts {
             }
             tableOffset = start << clusterBits;
             meta.add(tableOffset, tableClusters << clusterBits, MetadataMap.Kind.REFCOUNT_TABLE);
-            List<IoRequest> batch = new ArrayList<>(dirtyWrites());
+            List<IoRequest> batch = new ArrayList<>();
+            for (IoRequest.Write w : dirtyWrites()) {
+                batch.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
+            }
             ByteBuffer t = ByteBuffer.allocateDirect((int) (tableClusters << clusterBits));
             for (long e : newTable) {
                 t.putLong(e);
             }
-            batch.add(new IoRequest.Write(file, tableOffset, t.flip()));
+            batch.add(check.check(new IoRequest.Write(file, tableOffset, t.flip()), MetadataMap.Kind.REFCOUNT_TABLE));
             batch.add(new IoRequest.Barrier());
             batch.add(new IoRequest.Flush(file, true));
             batch.add(new IoRequest.Barrier());
@@ -285,7 +302,11 @@ final class Refcounts {
             awaitAll(engine.submitBatch(batch));
             meta.remove(oldOffset, oldBytes);
             decrement(oldOffset, oldBytes);
-            awaitAll(engine.submitBatch(dirtyWrites()));
+            List<IoRequest> drops = new ArrayList<>();
+            for (IoRequest.Write w : dirtyWrites()) {
+                drops.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
+            }
+            awaitAll(engine.submitBatch(drops));
             return;
         }
     }
