@@ -260,6 +260,12 @@ final class Refcounts {
                 newBlocks = needed;
             }
             long end = start + tableClusters + newBlocks;
+            long inUse = firstInUse(start, end);
+            if (inUse >= 0) {
+                // counted clusters past the end of the file (a preallocated image): go past them
+                freeHint = inUse + 1;
+                continue;
+            }
             if ((end - 1) / perBlock >= newEntries) {
                 entries = newEntries * 2;
                 continue;
@@ -309,6 +315,16 @@ final class Refcounts {
             awaitAll(engine.submitBatch(drops));
             return;
         }
+    }
+
+    /** The first cluster in [from, to) with a refcount, or -1. */
+    private long firstInUse(long from, long to) throws IOException {
+        for (long c = from; c < to; c++) {
+            if (get(c) != 0) {
+                return c;
+            }
+        }
+        return -1;
     }
 
     private static void awaitAll(List<java.util.concurrent.CompletableFuture<Long>> futures) throws IOException {

@@ -94,6 +94,15 @@ class Qcow2WriteTest {
         workload("g.qcow2", 512, 60, 7);
     }
 
+    /** Preallocated clusters are written in place; zero writes keep or release them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"metadata", "falloc", "full"})
+    void preallocated(String mode) throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "preallocation=" + mode + ",cluster_size=4096,refcount_bits=64",
+                "p.qcow2", "8M");
+        workload("p.qcow2", 4096, 80, 13);
+    }
+
     @Test
     void backingFile() throws Exception {
         qemuImg(dir, "create", "-f", "raw", "base.raw", "32M");
