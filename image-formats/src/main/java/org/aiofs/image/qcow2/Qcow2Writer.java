@@ -87,7 +87,12 @@ final class Qcow2Writer {
         this.subclusterSize = clusterSize / (extended ? 32 : 1);
         this.virtualSize = virtualSize;
         this.incompatible = header.incompatibleFeatures();
-        refcounts.checkWith(this::checked);
+        refcounts.checkWith(this::checked, offset -> {
+            MetadataMap.Kind k = meta.overlap(offset, clusterSize, null);
+            if (k != null) {
+                throw corruption("cluster 0x" + Long.toHexString(offset) + " has refcount 0 but holds " + k);
+            }
+        });
     }
 
     /**

@@ -47,6 +47,14 @@ final class Refcounts {
     interface WriteCheck {
         IoRequest.Write check(IoRequest.Write write, MetadataMap.Kind allowed) throws ImageException;
     }
+
+    /** Refuses a cluster the refcounts call free that holds metadata (damaged refcounts). */
+    @FunctionalInterface
+    interface FreeCheck {
+        void verifyFree(long offset) throws ImageException;
+    }
+
+    private FreeCheck freeCheck = offset -> { };
     /** Clusters at and above this index are free: nothing is allocated there. */
     private long highWater;
 
@@ -73,8 +81,9 @@ final class Refcounts {
         this.highWater = fileClusters;
     }
 
-    void checkWith(WriteCheck check) {
+    void checkWith(WriteCheck check, FreeCheck freeCheck) {
         this.check = check;
+        this.freeCheck = freeCheck;
     }
 
     long get(long cluster) throws IOException {
@@ -136,6 +145,7 @@ final class Refcounts {
             c++;
         }
         freeHint = c + 1;
+        freeCheck.verifyFree(c << clusterBits);
         return c;
     }
 

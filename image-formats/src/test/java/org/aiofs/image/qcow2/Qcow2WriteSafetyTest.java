@@ -156,6 +156,26 @@ class Qcow2WriteSafetyTest {
         assertTrue(refused.getMessage().contains("corrupt"), refused.getMessage());
     }
 
+    /** Refcounts that call the L1 table free: allocation refuses it rather than overwrite the table. */
+    @Test
+    void metadataWithRefcountZeroIsNeverAllocated() throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "z.qcow2", "4M");
+        Path image = dir.resolve("z.qcow2");
+        long l1 = ImageDamage.getLong(image, 40);
+        long refcountTable = ImageDamage.getLong(image, 48);
+        long block = ImageDamage.getLong(image, refcountTable);
+        long entry = block + (l1 >> 16) * 2; // 64 KiB clusters, 16-bit refcounts
+        ImageDamage.putByte(image, entry, 0);
+        ImageDamage.putByte(image, entry + 1, 0);
+        try (BlockImage img = openWritable("z.qcow2")) {
+            IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
+            assertEquals(ImageException.EIO, ((ImageException) e).errno());
+            assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
+        }
+        String info = QemuTools.run(dir, "qemu-img", "info", "--output=json", "z.qcow2");
+        assertTrue(info.replace(" ", "").contains("\"corrupt\":true"), info);
+    }
+
     @Test
     void dirtyImageIsRefusedForWriting() throws Exception {
         qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "d.qcow2", "4M");
