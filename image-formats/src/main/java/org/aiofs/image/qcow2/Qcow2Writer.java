@@ -284,16 +284,23 @@ final class Qcow2Writer {
             }
             zeroPartial(offset, firstWhole);
             zeroPartial(Math.max(lastWhole, firstWhole), end);
-            if (header.version() >= 3) {
+            if (header.version() >= 3 || backing == null) {
+                boolean v3 = header.version() >= 3;
                 Plan plan = new Plan();
+                long tableSpan = 1L << (clusterBits + l2Bits);
                 for (long gc = firstWhole; gc < lastWhole; gc += clusterSize) {
-                    planZeroCluster(plan, gc, unmap);
-                }
-                commit(plan);
-            } else if (backing == null) {
-                Plan plan = new Plan();
-                for (long gc = firstWhole; gc < lastWhole; gc += clusterSize) {
-                    planUnmapCluster(plan, gc);
+                    if (v3) {
+                        planZeroCluster(plan, gc, unmap);
+                    } else {
+                        planUnmapCluster(plan, gc);
+                    }
+                    if (((gc + clusterSize) & (tableSpan - 1)) == 0
+                            && links.changedTables.size() + plan.newTables.size() >= MAX_PENDING_TABLES) {
+                        // a huge range: commit table by table instead of pinning them all
+                        commit(plan);
+                        commitLinks();
+                        plan = new Plan();
+                    }
                 }
                 commit(plan);
             } else {

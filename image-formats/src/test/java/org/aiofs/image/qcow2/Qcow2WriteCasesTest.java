@@ -137,6 +137,22 @@ class Qcow2WriteCasesTest {
                 "read -P 0 300000 5000", "read -P 1 305000 743576");
     }
 
+    /** A discard over hundreds of L2 tables (512-byte clusters) is committed table by table. */
+    @Test
+    void hugeDiscardAcrossManyTables() throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,preallocation=metadata", "h.qcow2", "8M");
+        qemuIo(dir, "h.qcow2", "qcow2", "write -P 7 0 8M");
+        qemuImg(dir, "snapshot", "-c", "keep", "h.qcow2");
+        try (BlockImage img = openWritable("h.qcow2")) {
+            Futures.await(img.discard(100, (8 << 20) - 1000));
+            Futures.await(img.writeZeroes(0, 4 << 20, false));
+        }
+        qemuImg(dir, "check", "h.qcow2");
+        qemuIo(dir, "h.qcow2", "qcow2", "read -P 0 0 8387708", "read -P 7 8387708 900");
+        Path snap = QemuTools.toRawSnapshot(dir, "h.qcow2", "keep");
+        qemuIo(dir, snap.toString(), "raw", "read -P 7 0 8M");
+    }
+
     /** data_file_raw: the data file itself is the disk, byte for byte. */
     @Test
     void rawExternalDataFileHoldsTheDisk() throws Exception {
