@@ -117,6 +117,41 @@ class Qcow2WriteSafetyTest {
         }
     }
 
+    /** Four random workloads at once in four regions of one image (sharing L2 tables and refcount blocks). */
+    @Test
+    void fourConcurrentWorkloads() throws Exception {
+        qemuImg(dir, "create", "-f", "raw", "base.raw", "16M");
+        qemuIo(dir, "base.raw", "raw", "write -P 0x5a 0 16M");
+        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "base.raw", "-F", "raw", "w.qcow2",
+                "16M");
+        qemuIo(dir, "w.qcow2", "qcow2", "write -P 1 0 3M", "write -c -P 2 5M 2M");
+        qemuImg(dir, "snapshot", "-c", "s", "w.qcow2");
+        Path model = QemuTools.toRaw(dir, "w.qcow2");
+        ImageOpener opener = new ImageOpener(engine);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (BlockImage img = opener.open(dir.resolve("w.qcow2"), ImageFormat.QCOW2, false);
+                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+            List<Future<?>> done = new ArrayList<>();
+            long region = 4L << 20;
+            for (int t = 0; t < 4; t++) {
+                long base = t * region;
+                int seed = t;
+                done.add(pool.submit((Callable<Void>) () -> {
+                    new WriteWorkload(100 + seed, 4096).run(img, raw, 60, base, region);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            DiskComparison.assertSameAsRaw(img, model);
+        } finally {
+            pool.shutdown();
+        }
+        qemuImg(dir, "check", "w.qcow2");
+        qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "w.qcow2", model.toString());
+    }
+
     private static ByteBuffer block(int size, int thread, int salt) {
         ByteBuffer b = ByteBuffer.allocate(size);
         for (int i = 0; i < size; i++) {

@@ -22,7 +22,11 @@ final class WriteWorkload {
     }
 
     void run(BlockImage image, BlockImage model, int operations) throws IOException {
-        long size = image.size();
+        run(image, model, operations, 0, image.size());
+    }
+
+    /** Only inside [base, base + size): several workloads can share an image in disjoint regions. */
+    void run(BlockImage image, BlockImage model, int operations, long base, long size) throws IOException {
         for (int i = 0; i < operations; i++) {
             int kind = random.nextInt(100);
             long offset;
@@ -48,6 +52,7 @@ final class WriteWorkload {
             }
             offset = Math.min(offset, size - 1);
             length = Math.min(length, size - offset);
+            offset += base;
             if (kind < 70) {
                 ByteBuffer data = pattern(length, random.nextLong());
                 Futures.await(image.write(offset, data.duplicate()));
