@@ -384,6 +384,10 @@ final class Qcow2Writer {
 
     /** v2 without a backing file: an unallocated cluster reads as zeroes. */
     private void planUnmapCluster(Plan plan, long gc) throws IOException {
+        Slot current = lookup(gc);
+        if (current == null || current.entry().kind(external) == L2Entry.Kind.UNALLOCATED) {
+            return;
+        }
         Slot slot = slotForUpdate(plan, gc);
         L2Entry e = slot.entry();
         L2Entry.Kind kind = e.kind(external);
