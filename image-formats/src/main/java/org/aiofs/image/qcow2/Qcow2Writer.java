@@ -253,15 +253,17 @@ final class Qcow2Writer {
             writeTo = gc + clusterSize;
             bitmap = extended ? ALL_SUBCLUSTERS : 0;
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) (writeTo - writeFrom));
-        if (from > writeFrom || to < writeTo) {
+        if (from == writeFrom && to == writeTo) {
+            plan.dataA.add(dataWrite(host + (writeFrom - gc), data)); // nothing to copy on write
+        } else {
+            ByteBuffer buf = ByteBuffer.allocateDirect((int) (writeTo - writeFrom));
             long viewEnd = Math.min(writeTo, virtualSize);
             if (viewEnd > writeFrom) {
                 Futures.await(reader.read(writeFrom, buf.slice(0, (int) (viewEnd - writeFrom))));
             }
+            buf.put((int) (from - writeFrom), data, data.position(), data.remaining());
+            plan.dataA.add(dataWrite(host + (writeFrom - gc), buf));
         }
-        buf.put((int) (from - writeFrom), data, data.position(), data.remaining());
-        plan.dataA.add(dataWrite(host + (writeFrom - gc), buf));
         if (!keepHost) {
             plan.free(e, kind);
         }
