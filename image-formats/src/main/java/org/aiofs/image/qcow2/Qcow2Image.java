@@ -123,7 +123,7 @@ public final class Qcow2Image implements BlockImage {
                 : SnapshotTable.readWithEnd(meta, header, fileSize);
         List<Qcow2Snapshot> snapshots = snapshotTable.snapshots();
         if (!file.readOnly()) {
-            refuseWriting(name, header);
+            refuseWriting(name, header, extensions);
         }
 
         HostFile dataFile = file;
@@ -165,7 +165,8 @@ public final class Qcow2Image implements BlockImage {
     }
 
     /** An image QEMU itself would not open for writing is refused, with the way out. */
-    private static void refuseWriting(String name, Qcow2Header header) throws ImageException {
+    private static void refuseWriting(String name, Qcow2Header header, HeaderExtensions extensions)
+            throws ImageException {
         if (header.corrupt()) {
             throw new ImageException(name + " is marked corrupt: repair it with `qemu-img check -r all` (or open it"
                     + " read-only)", ImageException.EIO);
@@ -173,6 +174,11 @@ public final class Qcow2Image implements BlockImage {
         if (header.dirty()) {
             throw new ImageException(name + " is dirty (lazy refcounts): repair it with `qemu-img check -r all`",
                     ImageException.EIO);
+        }
+        if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
+            // writing would have to invalidate them (QEMU's autoclear rule) and leak their clusters
+            throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
+                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
         }
     }
 

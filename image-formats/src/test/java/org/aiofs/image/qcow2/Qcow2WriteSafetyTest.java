@@ -221,6 +221,22 @@ class Qcow2WriteSafetyTest {
         new ImageOpener(engine).open(dir.resolve("d.qcow2"), null, true).close();
     }
 
+    /** Writing would invalidate persistent bitmaps and leak their clusters: refused, the way out named. */
+    @Test
+    void imagesWithPersistentBitmapsAreRefusedForWriting() throws Exception {
+        qemuImg(dir, "create", "-f", "qcow2", "b.qcow2", "4M");
+        qemuImg(dir, "bitmap", "--add", "b.qcow2", "b0");
+        ImageException e = assertThrows(ImageException.class, () -> openWritable("b.qcow2"));
+        assertEquals(ImageException.ENOTSUP, e.errno());
+        assertTrue(e.getMessage().contains("persistent dirty bitmaps"), e.getMessage());
+        new ImageOpener(engine).open(dir.resolve("b.qcow2"), null, true).close();
+        qemuImg(dir, "bitmap", "--remove", "b.qcow2", "b0");
+        try (BlockImage img = openWritable("b.qcow2")) {
+            Futures.await(img.write(0, ByteBuffer.allocate(4096)));
+        }
+        qemuImg(dir, "check", "b.qcow2");
+    }
+
     @Test
     void lazyRefcountsSetTheDirtyBitWhileOpen() throws Exception {
         qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "l.qcow2", "4M");
