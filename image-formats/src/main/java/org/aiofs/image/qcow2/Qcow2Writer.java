@@ -3,10 +3,8 @@ package org.aiofs.image.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.StampedLock;
@@ -26,7 +24,7 @@ import org.aiofs.image.ImageException;
  * with the copy-on-write of untouched parts, and the whole content of new L2 tables, and
  * waits for them; (B) the L2 entries and L1 entries that link them are held in memory
  * (tables pinned) and written together, after an fdatasync, at the next guest flush or
- * once {@value #MAX_PENDING_OPERATIONS} operations have gathered; (C) only after another
+ * once {@value PendingLinks#MAX_OPERATIONS} operations have gathered; (C) only after another
  * fdatasync are the refcounts of what those entries no longer point to dropped. New
  * refcount blocks and tables are flushed before anything points to them (see
  * {@link Refcounts}). A crash before (B) loses unflushed writes and leaks their clusters.
@@ -57,14 +55,10 @@ final class Qcow2Writer {
     private final boolean extended;
     private final int subclusterSize;
     private final long virtualSize;
-    /** Operations whose links may wait for one commit (a guest flush commits at once). */
-    private static final int MAX_PENDING_OPERATIONS = 256;
-    private static final int MAX_PENDING_TABLES = 64;
-
     private final StampedLock lock = new StampedLock();
-    private final Links links = new Links();
-    private long incompatible;
-    private volatile String broken;
+    private final HeaderFlags flags;
+    private final OverlapGuard guard;
+    private final PendingLinks links;
 
     Qcow2Writer(String name, HostFile file, HostFile dataFile, IoEngine engine, ClusterMap map, Qcow2Reader reader,
             Refcounts refcounts, MetadataMap meta, BlockImage backing, Qcow2Header header, long virtualSize) {
@@ -86,42 +80,16 @@ final class Qcow2Writer {
         this.extended = header.extendedL2();
         this.subclusterSize = clusterSize / (extended ? 32 : 1);
         this.virtualSize = virtualSize;
-        this.incompatible = header.incompatibleFeatures();
-        refcounts.checkWith(this::checked, offset -> {
-            MetadataMap.Kind k = meta.overlap(offset, clusterSize, null);
-            if (k != null) {
-                throw corruption("cluster 0x" + Long.toHexString(offset) + " has refcount 0 but holds " + k);
-            }
-        });
+        this.flags = new HeaderFlags(file, engine, header);
+        this.guard = new OverlapGuard(name, meta, flags, clusterSize);
+        this.links = new PendingLinks(engine, file, dataFile, map, refcounts, guard, header.l1TableOffset(),
+                clusterBits);
+        refcounts.checkWith(guard::checked, guard::verifyFree);
     }
 
-    /**
-     * Prepares the header of an image opened for writing: unknown autoclear bits (and the
-     * bitmaps bit: bitmaps are not kept up to date here) cleared, the dirty bit set for
-     * lazy refcounts images.
-     */
+    /** The header made ready: see {@link HeaderFlags#openForWriting}. */
     void openForWriting() throws IOException {
-        if (header.version() < 3) {
-            return;
-        }
-        long autoclear = header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_DATA_FILE_RAW;
-        List<IoRequest> batch = new ArrayList<>();
-        if (autoclear != header.autoclearFeatures()) {
-            batch.add(headerWrite(88, autoclear));
-        }
-        if (header.lazyRefcounts()) {
-            incompatible |= Qcow2Header.INCOMPAT_DIRTY;
-            batch.add(headerWrite(72, incompatible));
-        }
-        if (!batch.isEmpty()) {
-            batch.add(new IoRequest.Barrier());
-            batch.add(new IoRequest.Flush(file, true));
-            awaitAll(engine.submitBatch(batch));
-        }
-    }
-
-    private IoRequest.Write headerWrite(long at, long value) {
-        return new IoRequest.Write(file, at, ByteBuffer.allocateDirect(8).putLong(0, value));
+        flags.openForWriting(header.lazyRefcounts());
     }
 
     long readLock() {
@@ -136,7 +104,7 @@ final class Qcow2Writer {
 
     CompletableFuture<Void> write(long offset, ByteBuffer src) {
         try {
-            usable();
+            guard.usable();
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -159,7 +127,7 @@ final class Qcow2Writer {
         }
         long w = lock.writeLock();
         try {
-            usable();
+            guard.usable();
             Plan plan = new Plan();
             planWrite(plan, offset, src);
             commit(plan);
@@ -276,7 +244,7 @@ final class Qcow2Writer {
     CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
         long w = lock.writeLock();
         try {
-            usable();
+            guard.usable();
             long end = offset + length;
             long firstWhole = (offset + clusterSize - 1) & ~((long) clusterSize - 1);
             long lastWhole = end == virtualSize ? end : end & ~((long) clusterSize - 1);
@@ -297,10 +265,10 @@ final class Qcow2Writer {
                         planUnmapCluster(plan, gc);
                     }
                     if (((gc + clusterSize) & (tableSpan - 1)) == 0
-                            && links.changedTables.size() + plan.newTables.size() >= MAX_PENDING_TABLES) {
+                            && links.pinnedTables() + plan.newTables.size() >= PendingLinks.MAX_TABLES) {
                         // a huge range: commit table by table instead of pinning them all
                         commit(plan);
-                        commitLinks();
+                        links.commit();
                         plan = new Plan();
                     }
                 }
@@ -434,7 +402,7 @@ final class Qcow2Writer {
         long l1e = l1[l1Index];
         long l2Offset = l1e & L2Entry.OFFSET_MASK;
         if (l2Offset != 0 && (l1e & L2Entry.COPIED) != 0) {
-            if (overlapOf(l2Offset, clusterSize, MetadataMap.Kind.ACTIVE_L2) != null) {
+            if (meta.overlap(l2Offset, clusterSize, MetadataMap.Kind.ACTIVE_L2) != null) {
                 throw corruption("L1 entry " + l1Index + " points to an L2 table at 0x" + Long.toHexString(l2Offset)
                         + " that overlaps other metadata");
             }
@@ -445,7 +413,7 @@ final class Qcow2Writer {
             table = L2Table.empty(clusterSize, extended);
         } else {
             table = map.cache().get(l2Offset).copy();
-            links.frees.add(new long[] {l2Offset, clusterSize});
+            links.free(l2Offset, clusterSize);
             meta.remove(l2Offset, clusterSize);
         }
         long newOffset = refcounts.allocate() << clusterBits;
@@ -453,7 +421,7 @@ final class Qcow2Writer {
         meta.add(newOffset, clusterSize, MetadataMap.Kind.ACTIVE_L2);
         l1[l1Index] = newOffset | L2Entry.COPIED;
         plan.newTables.put(newOffset, table);
-        links.l1Changed.add(l1Index);
+        links.l1Changed(l1Index);
         return new Slot(newOffset, table, l2Index(gc));
     }
 
@@ -467,64 +435,12 @@ final class Qcow2Writer {
         void setEntry(Slot slot, long word, long bitmap) {
             slot.table().set(slot.index(), word, bitmap);
             if (!newTables.containsKey(slot.tableOffset())) {
-                links.entryChanged(slot);
+                links.entryChanged(slot.tableOffset(), slot.table(), slot.index());
             }
         }
 
         void free(L2Entry e, L2Entry.Kind kind) {
-            links.free(e, kind);
-        }
-    }
-
-    /**
-     * Steps (B) and (C) of the operations since the last commit: the L2 and L1 entries that
-     * link what step (A) wrote, and the refcounts to drop once they are durable. The tables
-     * they touch stay pinned in memory (readers see the new state) until written. Holding
-     * them back batches many allocating writes behind one fdatasync; a crash loses only
-     * writes the guest never flushed, and leaks the clusters they had.
-     */
-    private final class Links {
-        final Map<Long, int[]> changedEntries = new TreeMap<>();
-        final Map<Long, L2Table> changedTables = new TreeMap<>();
-        final Set<Integer> l1Changed = new LinkedHashSet<>();
-        final List<long[]> frees = new ArrayList<>();
-        int operations;
-
-        boolean isEmpty() {
-            return changedEntries.isEmpty() && l1Changed.isEmpty() && frees.isEmpty();
-        }
-
-        void entryChanged(Slot slot) {
-            map.cache().putPinned(slot.tableOffset(), slot.table());
-            changedTables.put(slot.tableOffset(), slot.table());
-            int[] r = changedEntries.get(slot.tableOffset());
-            if (r == null) {
-                changedEntries.put(slot.tableOffset(), new int[] {slot.index(), slot.index() + 1});
-            } else {
-                r[0] = Math.min(r[0], slot.index());
-                r[1] = Math.max(r[1], slot.index() + 1);
-            }
-        }
-
-        /** The host clusters the old entry held, released once the new entry is durable. */
-        void free(L2Entry e, L2Entry.Kind kind) {
-            if (external) {
-                return;
-            }
-            if (kind == L2Entry.Kind.COMPRESSED) {
-                CompressedCluster c = CompressedCluster.decode(e.word(), clusterBits);
-                frees.add(new long[] {c.hostOffset(), c.compressedLength()});
-            } else if (kind == L2Entry.Kind.NORMAL || kind == L2Entry.Kind.ZERO_ALLOCATED) {
-                frees.add(new long[] {e.hostOffset(), clusterSize});
-            }
-        }
-
-        void clear() {
-            changedEntries.clear();
-            changedTables.clear();
-            l1Changed.clear();
-            frees.clear();
-            operations = 0;
+            links.freeEntry(e, kind, external);
         }
     }
 
@@ -540,73 +456,14 @@ final class Qcow2Writer {
                 batch.add(checked(new IoRequest.Write(file, t.getKey(), t.getValue().encode(0, t.getValue().entries())),
                         MetadataMap.Kind.ACTIVE_L2));
             }
-            awaitAll(engine.submitBatch(batch));
+            PendingLinks.awaitAll(engine.submitBatch(batch));
             map.fileGrew(file.size());
-            links.operations++;
-            if (links.operations >= MAX_PENDING_OPERATIONS || links.changedTables.size() >= MAX_PENDING_TABLES) {
-                commitLinks();
-            }
         } catch (IOException | RuntimeException e) {
-            poison(e);
+            guard.poison(e);
             throw e;
         }
-    }
-
-    /** fdatasync, (B) the pending L2/L1 entries, and if anything was freed: fdatasync, (C) the refcounts dropped. */
-    private void commitLinks() throws IOException {
-        if (links.isEmpty()) {
-            links.operations = 0;
-            return;
-        }
-        try {
-            List<IoRequest> batch = new ArrayList<>();
-            if (external) {
-                batch.add(new IoRequest.Flush(dataFile, true));
-            }
-            batch.add(new IoRequest.Flush(file, true));
-            batch.add(new IoRequest.Barrier());
-            for (Map.Entry<Long, int[]> c : links.changedEntries.entrySet()) {
-                L2Table t = links.changedTables.get(c.getKey());
-                int[] r = c.getValue();
-                batch.add(checked(new IoRequest.Write(file, c.getKey() + (long) r[0] * t.entryBytes(),
-                        t.encode(r[0], r[1])), MetadataMap.Kind.ACTIVE_L2));
-            }
-            if (!links.l1Changed.isEmpty()) {
-                long[] l1 = map.l1Table();
-                int lo = links.l1Changed.stream().mapToInt(Integer::intValue).min().getAsInt();
-                int hi = links.l1Changed.stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
-                ByteBuffer b = ByteBuffer.allocateDirect((hi - lo) * 8);
-                for (int i = lo; i < hi; i++) {
-                    b.putLong(l1[i]);
-                }
-                batch.add(checked(new IoRequest.Write(file, header.l1TableOffset() + lo * 8L, b.flip()),
-                        MetadataMap.Kind.ACTIVE_L1));
-            }
-            awaitAll(engine.submitBatch(batch));
-            map.cache().unpinAll();
-            if (!links.frees.isEmpty()) {
-                // the entries that no longer point to these clusters are durable before their refcounts drop
-                Futures.await(engine.submit(new IoRequest.Flush(file, true)));
-                for (long[] f : links.frees) {
-                    refcounts.decrement(f[0], f[1]);
-                }
-                List<IoRequest> drops = new ArrayList<>();
-                for (IoRequest.Write w : refcounts.dirtyWrites()) {
-                    drops.add(checked(w, MetadataMap.Kind.REFCOUNT_BLOCK));
-                }
-                awaitAll(engine.submitBatch(drops));
-            }
-            links.clear();
-        } catch (IOException | RuntimeException e) {
-            poison(e);
-            throw e;
-        }
-    }
-
-    /** Memory may now be ahead of the file: stop writing rather than guess. */
-    private void poison(Exception e) {
-        if (broken == null) {
-            broken = String.valueOf(e.getMessage());
+        if (links.operationDone()) {
+            links.commit();
         }
     }
 
@@ -644,45 +501,11 @@ final class Qcow2Writer {
     }
 
     private IoRequest.Write checked(IoRequest.Write w, MetadataMap.Kind allowed) throws ImageException {
-        MetadataMap.Kind hit = overlapOf(w.position(), w.length(), allowed);
-        if (hit != null) {
-            throw corruption("write at 0x" + Long.toHexString(w.position()) + " (" + w.length() + " bytes"
-                    + (allowed == null ? ", guest data" : ", " + allowed) + ") would overwrite " + hit);
-        }
-        return w;
+        return guard.checked(w, allowed);
     }
 
-    private MetadataMap.Kind overlapOf(long offset, long length, MetadataMap.Kind allowed) {
-        return meta.overlap(offset, length, allowed);
-    }
-
-    /**
-     * As QEMU does on a failed overlap check: the image is marked corrupt (v3), every
-     * further write fails, and the error names what was about to be overwritten.
-     */
-    private synchronized ImageException corruption(String what) {
-        String message = name + ": marking image as corrupt: " + what + "; further writes are refused";
-        System.err.println("aiofs: qcow2: " + message);
-        if (broken == null) {
-            broken = "image marked corrupt (" + what + ")";
-            if (header.version() >= 3) {
-                incompatible |= Qcow2Header.INCOMPAT_CORRUPT;
-                try {
-                    awaitAll(engine.submitBatch(List.of(headerWrite(72, incompatible), new IoRequest.Barrier(),
-                            new IoRequest.Flush(file, true))));
-                } catch (IOException e) {
-                    System.err.println("aiofs: qcow2: " + name + ": could not set the corrupt bit: " + e.getMessage());
-                }
-            }
-        }
-        return new ImageException(message, ImageException.EIO);
-    }
-
-    private void usable() throws ImageException {
-        String b = broken;
-        if (b != null) {
-            throw new ImageException(name + ": writes refused after an earlier failure: " + b, ImageException.EIO);
-        }
+    private ImageException corruption(String what) {
+        return guard.corruption(what);
     }
 
     // ---------------------------------------------------------------- flush and close
@@ -691,8 +514,8 @@ final class Qcow2Writer {
     CompletableFuture<Void> flush() {
         long w = lock.writeLock();
         try {
-            if (broken == null) {
-                commitLinks();
+            if (!guard.broken()) {
+                links.commit();
             }
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -717,33 +540,15 @@ final class Qcow2Writer {
     void close() throws IOException {
         long w = lock.writeLock();
         try {
-            if (broken == null) {
-                commitLinks();
+            if (!guard.broken()) {
+                links.commit();
             }
             Futures.await(syncFiles());
-            if ((incompatible & Qcow2Header.INCOMPAT_DIRTY) != 0 && broken == null) {
-                incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
-                awaitAll(engine.submitBatch(List.of(headerWrite(72, incompatible), new IoRequest.Barrier(),
-                        new IoRequest.Flush(file, false))));
+            if (!guard.broken()) {
+                flags.clearDirty();
             }
         } finally {
             lock.unlockWrite(w);
-        }
-    }
-
-    private static void awaitAll(List<CompletableFuture<Long>> futures) throws IOException {
-        IOException first = null;
-        for (CompletableFuture<Long> f : futures) {
-            try {
-                Futures.await(f);
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 }
