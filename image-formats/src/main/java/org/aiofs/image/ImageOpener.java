@@ -50,14 +50,8 @@ public final class ImageOpener {
             chain.add(identity(path));
             return switch (actual) {
                 case RAW -> new RawImage(file, engine);
-                case QCOW2 -> {
-                    if (!readOnly) {
-                        throw new ImageException(path + ": qcow2 writing is not supported yet; use --read-only",
-                                ImageException.ENOTSUP);
-                    }
-                    yield Qcow2Image.open(file, engine, (backing, backingFormat) -> openBacking(path, backing,
-                            backingFormat, chain));
-                }
+                case QCOW2 -> Qcow2Image.open(file, engine, (backing, backingFormat) -> openBacking(path, backing,
+                        backingFormat, chain));
             };
         } catch (IOException | RuntimeException e) {
             file.close();

@@ -14,7 +14,8 @@ public final class ClusterMap {
     private final long[] l1;
     private final L2Cache cache;
     private final boolean externalDataFile;
-    private final long imageFileSize;
+    /** Grows as the writer allocates clusters at the end of the file. */
+    private volatile long imageFileSize;
     private final int clusterBits;
     private final int l2Bits;
     private final int subclusterBits;
@@ -113,6 +114,26 @@ public final class ClusterMap {
 
     public Qcow2Header header() {
         return header;
+    }
+
+    /** The writer extended the image file. */
+    void fileGrew(long newSize) {
+        if (newSize > imageFileSize) {
+            imageFileSize = newSize;
+        }
+    }
+
+    /** The live L1 table, which the writer updates (under its metadata lock). */
+    long[] l1Table() {
+        return l1;
+    }
+
+    L2Cache cache() {
+        return cache;
+    }
+
+    boolean externalDataFile() {
+        return externalDataFile;
     }
 
     /** L1 entries in use (non-zero L2 offsets), for allocation reports. */

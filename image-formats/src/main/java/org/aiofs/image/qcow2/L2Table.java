@@ -2,7 +2,10 @@ package org.aiofs.image.qcow2;
 
 import java.nio.ByteBuffer;
 
-/** One L2 table as loaded from a cluster: 64-bit entries, or 128-bit ones with extended L2. */
+/**
+ * One L2 table as loaded from a cluster: 64-bit entries, or 128-bit ones with extended L2.
+ * The writer changes entries in place, under the image's metadata lock.
+ */
 public final class L2Table {
     private final long[] words;
     private final boolean extended;
@@ -20,6 +23,40 @@ public final class L2Table {
             words[i] = cluster.getLong(base + i * 8);
         }
         return new L2Table(words, extended);
+    }
+
+    /** A table of zero entries (a new table for a part of the disk that had none). */
+    public static L2Table empty(int clusterSize, boolean extended) {
+        return new L2Table(new long[clusterSize / 8], extended);
+    }
+
+    public L2Table copy() {
+        return new L2Table(words.clone(), extended);
+    }
+
+    /** Sets entry {@code index}; {@code bitmap} is ignored without extended L2. */
+    public void set(int index, long word, long bitmap) {
+        if (extended) {
+            words[2 * index] = word;
+            words[2 * index + 1] = bitmap;
+        } else {
+            words[index] = word;
+        }
+    }
+
+    /** Bytes one entry takes on disk. */
+    public int entryBytes() {
+        return extended ? 16 : 8;
+    }
+
+    /** Entries {@code from} (inclusive) to {@code to} (exclusive), big-endian, as they go on disk. */
+    public ByteBuffer encode(int from, int to) {
+        int per = extended ? 2 : 1;
+        ByteBuffer b = ByteBuffer.allocateDirect((to - from) * per * 8);
+        for (int i = from * per; i < to * per; i++) {
+            b.putLong(words[i]);
+        }
+        return b.flip();
     }
 
     public int entries() {

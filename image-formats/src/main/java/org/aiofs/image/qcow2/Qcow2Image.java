@@ -17,8 +17,9 @@ import org.aiofs.image.ImageInfo;
 import org.aiofs.image.RangeCheck;
 
 /**
- * A qcow2 image (version 2 or 3), read-only: the active state, or one internal snapshot
- * opened through {@link #openSnapshot}. Writes fail with EROFS.
+ * A qcow2 image (version 2 or 3): the active state, writable when its file was opened
+ * for writing (see {@link Qcow2Writer}), or one internal snapshot opened read-only
+ * through {@link #openSnapshot}.
  */
 public final class Qcow2Image implements BlockImage {
     /** Memory for cached L2 tables per image: 32 MiB covers 256 GiB of guest at 64 KiB clusters. */
@@ -39,10 +40,13 @@ public final class Qcow2Image implements BlockImage {
     private final long size;
     private final Qcow2Snapshot snapshot;
     private final boolean ownsFiles;
+    /** Null when read-only. */
+    private final Qcow2Writer writer;
 
     private Qcow2Image(String name, HostFile file, HostFile dataFile, IoEngine engine, Qcow2Header header,
             HeaderExtensions extensions, String backingName, BlockImage backing, List<Qcow2Snapshot> snapshots,
-            L2Cache cache, long[] l1, long size, Qcow2Snapshot snapshot, boolean ownsFiles) throws IOException {
+            L2Cache cache, long[] l1, long size, Qcow2Snapshot snapshot, boolean ownsFiles, long snapshotTableEnd)
+            throws IOException {
         this.name = name;
         this.file = file;
         this.dataFile = dataFile;
@@ -58,6 +62,36 @@ public final class Qcow2Image implements BlockImage {
         this.ownsFiles = ownsFiles;
         ClusterMap map = new ClusterMap(name, header, l1, cache, header.externalDataFile(), file.size());
         this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size);
+        if (snapshot == null && !file.readOnly()) {
+            MetadataMap meta = metadataMap(l1, snapshotTableEnd);
+            Refcounts refcounts = new Refcounts(name, file, engine, meta, header);
+            this.writer = new Qcow2Writer(name, file, dataFile, engine, map, reader, refcounts, meta, backing, header,
+                    size);
+            writer.openForWriting();
+        } else {
+            this.writer = null;
+        }
+    }
+
+    /** Every cluster of metadata the overlap check protects (refcount structures are added by {@link Refcounts}). */
+    private MetadataMap metadataMap(long[] l1, long snapshotTableEnd) throws IOException {
+        MetadataMap meta = new MetadataMap(header.clusterBits());
+        meta.add(0, header.clusterSize(), MetadataMap.Kind.HEADER);
+        meta.add(header.l1TableOffset(), (long) header.l1Size() * 8, MetadataMap.Kind.ACTIVE_L1);
+        for (long e : l1) {
+            long l2 = e & L2Entry.OFFSET_MASK;
+            if (l2 != 0) {
+                meta.add(l2, header.clusterSize(), MetadataMap.Kind.ACTIVE_L2);
+            }
+        }
+        if (header.snapshotCount() > 0) {
+            meta.add(header.snapshotsOffset(), snapshotTableEnd - header.snapshotsOffset(),
+                    MetadataMap.Kind.SNAPSHOT_TABLE);
+            for (Qcow2Snapshot s : snapshots) {
+                meta.add(s.l1TableOffset(), (long) s.l1Size() * 8, MetadataMap.Kind.SNAPSHOT_L1);
+            }
+        }
+        return meta;
     }
 
     /**
@@ -84,8 +118,13 @@ public final class Qcow2Image implements BlockImage {
         }
         long[] l1 = meta.readLongs(header.l1TableOffset(), header.l1Size(), "L1 table");
         RefcountTable.validate(meta, header, fileSize);
-        List<Qcow2Snapshot> snapshots = header.snapshotCount() == 0 ? List.of()
-                : SnapshotTable.read(meta, header, fileSize);
+        SnapshotTable.Contents snapshotTable = header.snapshotCount() == 0
+                ? new SnapshotTable.Contents(List.of(), header.snapshotsOffset())
+                : SnapshotTable.readWithEnd(meta, header, fileSize);
+        List<Qcow2Snapshot> snapshots = snapshotTable.snapshots();
+        if (!file.readOnly()) {
+            refuseWriting(name, header, extensions);
+        }
 
         HostFile dataFile = file;
         BlockImage backing = null;
@@ -97,7 +136,7 @@ public final class Qcow2Image implements BlockImage {
                 }
                 Path dataPath = resolve(file.path(), extensions.dataFile());
                 try {
-                    dataFile = HostFile.open(dataPath, true, false);
+                    dataFile = HostFile.open(dataPath, file.readOnly(), false);
                 } catch (IOException e) {
                     throw new ImageException(name + ": external data file " + extensions.dataFile()
                             + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
@@ -113,7 +152,7 @@ public final class Qcow2Image implements BlockImage {
             }
             L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
-                    cache, l1, header.virtualSize(), null, true);
+                    cache, l1, header.virtualSize(), null, true, snapshotTable.end());
         } catch (IOException | RuntimeException e) {
             if (dataFile != file) {
                 dataFile.close();
@@ -122,6 +161,24 @@ public final class Qcow2Image implements BlockImage {
                 backing.close();
             }
             throw e;
+        }
+    }
+
+    /** An image QEMU itself would not open for writing is refused, with the way out. */
+    private static void refuseWriting(String name, Qcow2Header header, HeaderExtensions extensions)
+            throws ImageException {
+        if (header.corrupt()) {
+            throw new ImageException(name + " is marked corrupt: repair it with `qemu-img check -r all` (or open it"
+                    + " read-only)", ImageException.EIO);
+        }
+        if (header.dirty()) {
+            throw new ImageException(name + " is dirty (lazy refcounts): repair it with `qemu-img check -r all`",
+                    ImageException.EIO);
+        }
+        if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
+            // writing would have to invalidate them (QEMU's autoclear rule) and leak their clusters
+            throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
+                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
         }
     }
 
@@ -176,7 +233,7 @@ public final class Qcow2Image implements BlockImage {
         long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
         L2Cache own = new L2Cache(L2_CACHE_BYTES / 4, l2Loader(new MetadataReader(file, engine, name), header, name));
         return new Qcow2Image(name + "@" + s.name(), file, dataFile, engine, header, extensions, backingName, backing,
-                snapshots, own, l1, s.virtualSize(), s, false);
+                snapshots, own, l1, s.virtualSize(), s, false, 0);
     }
 
     /** Finds a snapshot by name, or by id. */
@@ -259,42 +316,70 @@ public final class Qcow2Image implements BlockImage {
 
     @Override
     public boolean readOnly() {
-        return true;
+        return writer == null;
     }
 
     @Override
     public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
         try {
             RangeCheck.inside(this, offset, dst.remaining());
-            return reader.read(offset, dst);
         } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (writer == null) {
+            try {
+                return reader.read(offset, dst);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        // shared with in-place writers, exclusive of metadata changes
+        long stamp = writer.readLock();
+        try {
+            return reader.read(offset, dst).whenComplete((r, e) -> writer.unlockRead(stamp));
+        } catch (IOException | RuntimeException e) {
+            writer.unlockRead(stamp);
             return CompletableFuture.failedFuture(e);
         }
     }
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src) {
-        return CompletableFuture.failedFuture(readOnlyError());
+        try {
+            RangeCheck.writable(this);
+            RangeCheck.inside(this, offset, src.remaining());
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (src.remaining() == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return writer.write(offset, src);
     }
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
-        return CompletableFuture.failedFuture(readOnlyError());
+        try {
+            RangeCheck.writable(this);
+            RangeCheck.inside(this, offset, length);
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return writer.writeZeroes(offset, length, unmap);
     }
 
+    /** Discarded ranges read as zeroes afterwards (never as the backing file's data). */
     @Override
     public CompletableFuture<Void> discard(long offset, long length) {
-        return CompletableFuture.failedFuture(readOnlyError());
-    }
-
-    private ImageException readOnlyError() {
-        return new ImageException(name + ": qcow2 images are served read-only (writing is not supported yet)",
-                ImageException.EROFS);
+        return writeZeroes(offset, length, true);
     }
 
     @Override
     public CompletableFuture<Void> flush() {
-        return CompletableFuture.completedFuture(null);
+        return writer == null ? CompletableFuture.completedFuture(null) : writer.flush();
     }
 
     @Override
@@ -303,7 +388,15 @@ public final class Qcow2Image implements BlockImage {
         if (length == 0) {
             return new BlockStatus(BlockStatus.Kind.DATA, offset, 0);
         }
-        return reader.blockStatus(offset, length);
+        if (writer == null) {
+            return reader.blockStatus(offset, length);
+        }
+        long stamp = writer.readLock();
+        try {
+            return reader.blockStatus(offset, length);
+        } finally {
+            writer.unlockRead(stamp);
+        }
     }
 
     @Override
@@ -311,6 +404,16 @@ public final class Qcow2Image implements BlockImage {
         if (!ownsFiles) {
             return;
         }
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+        } finally {
+            closeFiles();
+        }
+    }
+
+    private void closeFiles() throws IOException {
         try {
             if (backing != null) {
                 backing.close();

@@ -22,6 +22,15 @@ public final class SnapshotTable {
 
     public static List<Qcow2Snapshot> read(MetadataReader reader, Qcow2Header header, long fileSize)
             throws IOException {
+        return readWithEnd(reader, header, fileSize).snapshots();
+    }
+
+    /** The records and where the table ends (the overlap check protects the whole table). */
+    public record Contents(List<Qcow2Snapshot> snapshots, long end) {
+    }
+
+    public static Contents readWithEnd(MetadataReader reader, Qcow2Header header, long fileSize)
+            throws IOException {
         String image = reader.image();
         int count = header.snapshotCount();
         List<Qcow2Snapshot> out = new ArrayList<>(Math.min(count, 1024));
@@ -79,7 +88,7 @@ public final class SnapshotTable {
             end = next;
         }
         assert end >= header.snapshotsOffset();
-        return List.copyOf(out);
+        return new Contents(List.copyOf(out), end);
     }
 
     private static String text(ByteBuffer b, int at, int len) {

@@ -349,11 +349,8 @@ class Qcow2ReadTest {
     }
 
     @Test
-    void writesAreRefusedAndWritableOpenIsRefused() throws Exception {
+    void writesToAReadOnlyOpenAreRefused() throws Exception {
         qemuImg(dir, "create", "-f", "qcow2", "w.qcow2", "1M");
-        ImageException e = assertThrows(ImageException.class,
-                () -> new ImageOpener(engine).open(dir.resolve("w.qcow2"), ImageFormat.QCOW2, false));
-        assertTrue(e.getMessage().contains("qcow2 writing is not supported yet; use --read-only"), e.getMessage());
         try (BlockImage img = open("w.qcow2")) {
             IOException w = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(1))));
             assertInstanceOf(ImageException.class, w);

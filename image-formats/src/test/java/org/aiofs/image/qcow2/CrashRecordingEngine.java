@@ -1,0 +1,103 @@
+package org.aiofs.image.qcow2;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.IoRequest;
+
+/**
+ * Passes requests on and records every write to one file, numbered by the flushes before
+ * it: enough to build what a power cut at any moment could leave on disk (everything
+ * before the last flush, any subset of what came after).
+ */
+final class CrashRecordingEngine implements IoEngine {
+    record Recorded(long position, byte[] data, int epoch) {
+    }
+
+    private final IoEngine inner;
+    private final Path watched;
+    private final List<Recorded> writes = new ArrayList<>();
+    private int epoch;
+
+    CrashRecordingEngine(IoEngine inner, Path watched) {
+        this.inner = inner;
+        this.watched = watched.toAbsolutePath();
+    }
+
+    @Override
+    public String name() {
+        return "crash-recording";
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return inner.capabilities();
+    }
+
+    @Override
+    public CompletableFuture<Long> submit(IoRequest request) {
+        if (request instanceof IoRequest.Write w && watched.equals(w.file().path().toAbsolutePath())) {
+            ByteBuffer all = ByteBuffer.allocate((int) w.length());
+            for (ByteBuffer b : w.buffers()) {
+                all.put(b.duplicate());
+            }
+            synchronized (this) {
+                writes.add(new Recorded(w.position(), all.array(), epoch));
+            }
+        } else if (request instanceof IoRequest.Flush f && watched.equals(f.file().path().toAbsolutePath())) {
+            // the writer submits a flush only once what it must cover has completed (barrier before it)
+            synchronized (this) {
+                epoch++;
+            }
+        }
+        return inner.submit(request);
+    }
+
+    /** Cut points just before a flush: the moments when the most writes are unflushed. */
+    synchronized List<Integer> cutsBeforeFlushes() {
+        List<Integer> cuts = new ArrayList<>();
+        for (int i = 0; i + 1 < writes.size(); i++) {
+            if (writes.get(i).epoch() != writes.get(i + 1).epoch()) {
+                cuts.add(i + 1);
+            }
+        }
+        return cuts;
+    }
+
+    synchronized int writeCount() {
+        return writes.size();
+    }
+
+    /**
+     * The file a power cut right after the first {@code cut} writes (before any flush that
+     * follows them) could leave: {@code base}, every write a flush covered, and a random
+     * subset of the writes since the last flush.
+     */
+    synchronized void crashImage(Path base, Path out, int cut, Random random) throws IOException {
+        Files.copy(base, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        int openEpoch = cut == 0 ? 0 : writes.get(cut - 1).epoch();
+        try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "rw")) {
+            for (int i = 0; i < cut; i++) {
+                Recorded r = writes.get(i);
+                if (r.epoch() < openEpoch || random.nextBoolean()) {
+                    f.seek(r.position());
+                    f.write(r.data());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
