@@ -1,6 +1,7 @@
 package org.aiofs.image;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +12,11 @@ import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.lock.QemuImageLock;
+import org.aiofs.image.qcow2.DirtyImageException;
 import org.aiofs.image.qcow2.Qcow2Image;
+import org.aiofs.image.qcow2.check.Qcow2CheckResult;
+import org.aiofs.image.qcow2.check.Qcow2Checker;
+import org.aiofs.image.qcow2.check.RepairMode;
 import org.aiofs.image.raw.RawImage;
 
 /**
@@ -35,7 +40,27 @@ public final class ImageOpener {
      * @param format null to probe
      */
     public BlockImage open(Path path, ImageFormat format, boolean readOnly) throws IOException {
-        return open(path, format, readOnly, new ArrayList<>());
+        try {
+            return open(path, format, readOnly, new ArrayList<>());
+        } catch (DirtyImageException dirty) {
+            repairDirty(path);
+            return open(path, format, readOnly, new ArrayList<>());
+        }
+    }
+
+    /**
+     * A lazy-refcounts image left dirty by a crash is repaired before a writable open, as QEMU
+     * does: its refcounts are rebuilt from the tables (messages go to stderr, the server's log).
+     */
+    private static void repairDirty(Path path) throws IOException {
+        PrintWriter log = new PrintWriter(System.err, true);
+        log.println("aiofs: " + path + " is dirty (lazy refcounts, not closed cleanly): repairing its refcounts");
+        Qcow2CheckResult result = Qcow2Checker.check(path, RepairMode.ALL, log);
+        if (result.exitCode() != Qcow2CheckResult.EXIT_CLEAN) {
+            throw new ImageException(path + " is dirty and its repair left " + result.corruptions()
+                    + " corruption(s) and " + result.leaks() + " leak(s); see `aiofs check " + path + "`",
+                    ImageException.EIO);
+        }
     }
 
     private BlockImage open(Path path, ImageFormat format, boolean readOnly, List<Path> chain) throws IOException {

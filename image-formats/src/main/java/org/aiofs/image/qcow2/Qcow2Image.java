@@ -172,8 +172,8 @@ public final class Qcow2Image implements BlockImage {
                     + " read-only)", ImageException.EIO);
         }
         if (header.dirty()) {
-            throw new ImageException(name + " is dirty (lazy refcounts): repair it with `qemu-img check -r all`",
-                    ImageException.EIO);
+            throw new DirtyImageException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
+                    + " or `qemu-img check -r all`");
         }
         if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
             // writing would have to invalidate them (QEMU's autoclear rule) and leak their clusters

@@ -212,13 +212,18 @@ class Qcow2WriteSafetyTest {
     }
 
     @Test
-    void dirtyImageIsRefusedForWriting() throws Exception {
+    void dirtyImageIsRepairedOnAWritableOpen() throws Exception {
         qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "d.qcow2", "4M");
-        ImageDamage.putLong(dir.resolve("d.qcow2"), 72, Qcow2Header.INCOMPAT_DIRTY);
-        ImageException e = assertThrows(ImageException.class, () -> openWritable("d.qcow2"));
-        assertTrue(e.getMessage().contains("is dirty (lazy refcounts): repair it with `qemu-img check -r all`"),
-                e.getMessage());
-        new ImageOpener(engine).open(dir.resolve("d.qcow2"), null, true).close();
+        qemuIo(dir, "d.qcow2", "qcow2", "write -P 0x5a 0 1M");
+        long flags = ImageDamage.getLong(dir.resolve("d.qcow2"), 72);
+        ImageDamage.putLong(dir.resolve("d.qcow2"), 72, flags | Qcow2Header.INCOMPAT_DIRTY);
+        new ImageOpener(engine).open(dir.resolve("d.qcow2"), null, true).close(); // readers need no repair
+        try (BlockImage img = openWritable("d.qcow2")) {
+            Futures.await(img.write(1 << 20, ByteBuffer.allocate(4096)));
+        }
+        String info = QemuTools.run(dir, "qemu-img", "info", "--output=json", "d.qcow2");
+        assertTrue(info.replace(" ", "").contains("\"dirty-flag\":false"), info);
+        QemuTools.run(dir, "qemu-img", "check", "d.qcow2");
     }
 
     /** Writing would invalidate persistent bitmaps and leak their clusters: refused, the way out named. */
