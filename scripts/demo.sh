@@ -2,7 +2,7 @@
 # `./aiofs demo`: makes a small qcow2 disk image holding a GPT partition table and an ext4
 # filesystem with a file (with QEMU's and e2fsprogs' own tools), mounts it with aiofs, shows
 # what a user sees (ls -l, fdisk -l, the file read back from the partition with debugfs,
-# info.json), and unmounts. Everything happens in a temporary directory removed at the end.
+# info.json), unmounts, writes a file through a writable mount, and lets qemu-img check judge. Everything happens in a temporary directory removed at the end.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 aiofs="$here/aiofs"
@@ -46,5 +46,13 @@ step debugfs -R "cat hello.txt" mnt/part1.raw
 say "What is mounted and how it is served"
 step head -n 12 mnt/info.json
 
-say "Unmount"
+say "Unmount, then mount it writable and add a file to partition 1"
 step "$aiofs" unmount mnt
+step "$aiofs" mount demo.qcow2 mnt
+echo "Written through aiofs into the qcow2 image." > note.txt
+step debugfs -w -R "write note.txt note.txt" mnt/part1.raw
+step "$aiofs" unmount mnt
+
+say "QEMU's own tools judge the result"
+step qemu-img check demo.qcow2
+step "$aiofs" check demo.qcow2
