@@ -1,0 +1,121 @@
+package org.aiofs.aio.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.aiofs.aio.BufferPool;
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.engine.CacheMode;
+import org.aiofs.aio.engine.DirectIoProbe;
+import org.aiofs.aio.engine.Engines;
+import org.aiofs.aio.engine.ProbeResult;
+
+/**
+ * Runs one workload on one engine for a fixed time, keeping {@code queueDepth} requests
+ * in flight, and measures IOPS, throughput, completion latency and process CPU per I/O.
+ * Unsupported engine/cache combinations come back as results carrying the probe's reason.
+ */
+public final class BenchRunner {
+    private static final int MAX_SAMPLES = 4_000_000;
+
+    private BenchRunner() {
+    }
+
+    public static BenchResult run(String engineName, Workload workload, CacheMode cache, java.nio.file.Path target,
+                                  double seconds) throws IOException {
+        if (cache.direct()) {
+            ProbeResult direct = DirectIoProbe.probe(target);
+            if (!direct.supported()) {
+                return BenchResult.unsupported(engineName, workload.name(), cache.label(), direct.reason());
+            }
+        }
+        try (HostFile file = HostFile.open(target, !workload.write(), cache.direct())) {
+            ProbeResult probe = Engines.probe(engineName, file);
+            if (!probe.supported()) {
+                return BenchResult.unsupported(engineName, workload.name(), cache.label(), probe.reason());
+            }
+            if (workload.blockSize() % file.alignment() != 0) {
+                return BenchResult.unsupported(engineName, workload.name(), cache.label(),
+                        "block size " + workload.blockSize() + " is not a multiple of the O_DIRECT alignment "
+                                + file.alignment());
+            }
+            long size = file.size();
+            long blocks = size / workload.blockSize();
+            if (blocks < 1) {
+                throw new IOException(target + ": smaller than one block of " + workload.blockSize());
+            }
+            try (IoEngine engine = Engines.create(engineName)) {
+                return measure(engine, file, workload, cache, blocks, seconds);
+            }
+        }
+    }
+
+    private static BenchResult measure(IoEngine engine, HostFile file, Workload w, CacheMode cache, long blocks,
+                                       double seconds) throws IOException {
+        int depth = w.queueDepth();
+        ByteBuffer[] buffers = new ByteBuffer[depth];
+        for (int i = 0; i < depth; i++) {
+            buffers[i] = BufferPool.allocate(w.blockSize(), 4096);
+            byte[] data = new byte[w.blockSize()];
+            ThreadLocalRandom.current().nextBytes(data);
+            buffers[i].put(data).flip();
+        }
+        BlockingQueue<Integer> free = new ArrayBlockingQueue<>(depth);
+        for (int i = 0; i < depth; i++) {
+            free.add(i);
+        }
+        LatencyRecorder latencies = new LatencyRecorder(MAX_SAMPLES);
+        AtomicLong completed = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long sequential = 0;
+        long cpuStart = os.getProcessCpuTime();
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        try {
+            while (System.nanoTime() < deadline && failure.get() == null) {
+                int slot = free.take();
+                long block = w.random() ? ThreadLocalRandom.current().nextLong(blocks) : sequential++ % blocks;
+                long position = block * w.blockSize();
+                IoRequest request = w.write() ? new IoRequest.Write(file, position, buffers[slot])
+                        : new IoRequest.Read(file, position, buffers[slot]);
+                long issued = System.nanoTime();
+                engine.submit(request).whenComplete((n, e) -> {
+                    latencies.record(System.nanoTime() - issued);
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    } else {
+                        completed.incrementAndGet();
+                    }
+                    free.add(slot);
+                });
+            }
+            for (int i = 0; i < depth; i++) {
+                free.take(); // let everything in flight finish before the clock stops
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("benchmark interrupted", e);
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long cpu = os.getProcessCpuTime() - cpuStart;
+        if (failure.get() != null) {
+            throw new IOException(engine.name() + " " + w.name() + ": " + failure.get().getMessage(), failure.get());
+        }
+        long ios = completed.get();
+        long[] sorted = latencies.sorted();
+        double iops = ios / elapsed;
+        return new BenchResult(engine.name(), w.name(), cache.label(), true, "", ios, elapsed, iops,
+                iops * w.blockSize() / (1 << 20), latencies.percentileMicros(50, sorted),
+                latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios);
+    }
+}
