@@ -36,8 +36,11 @@ workloads=(
     "seqread-128k-qd8 read 128k 8 none"
 )
 
+# the same warm-up aiofs bench takes (a quarter of the run, at most 1 s), not counted
+ramp=$(python3 -c "print(min(1.0, $seconds / 4))")
+
 fio_iops() { # ioengine rw bs iodepth direct numjobs
-    fio --name=cmp --filename="$target" --ioengine="$1" --rw="$2" --bs="$3" --iodepth="$4" \
+    fio --name=cmp --ramp_time="$ramp" --filename="$target" --ioengine="$1" --rw="$2" --bs="$3" --iodepth="$4" \
         --direct="$5" --numjobs="$6" --group_reporting --time_based --runtime="$seconds" \
         --norandommap --randrepeat=0 --output-format=json 2>/dev/null |
         python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; print(round(j["read"]["iops"]+j["write"]["iops"]))'
@@ -49,9 +52,10 @@ for w in "${workloads[@]}"; do
     direct=$([[ $cache == none ]] && echo 1 || echo 0)
     engines="io_uring,threadpool"
     [[ $cache == none ]] && engines="io_uring,linux-aio,threadpool"
-    json=$("$here/aiofs" bench --target "$target" --engines "$engines" --workloads "$name" --cache "$cache" \
-        --seconds "$seconds" --output json 2>/dev/null)
     for engine in ${engines//,/ }; do
+        # aiofs and fio back to back per engine, so both see the same background load
+        json=$("$here/aiofs" bench --target "$target" --engines "$engine" --workloads "$name" --cache "$cache" \
+            --seconds "$seconds" --output json 2>/dev/null)
         case $engine in
             io_uring) fe=io_uring; jobs=1; qd=$depth ;;
             linux-aio) fe=libaio; jobs=1; qd=$depth ;;
