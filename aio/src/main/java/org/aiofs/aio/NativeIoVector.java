@@ -113,6 +113,11 @@ public final class NativeIoVector {
         return address;
     }
 
+    /** The address of the first (for one-entry vectors: the only) buffer. */
+    public long firstAddress() {
+        return MEMORY.getLong(address);
+    }
+
     public int count() {
         return count;
     }

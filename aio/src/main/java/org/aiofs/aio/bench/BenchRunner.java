@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,7 +24,7 @@ import org.aiofs.aio.engine.ProbeResult;
 
 /**
  * Runs one workload on one engine for a fixed time, keeping {@code queueDepth} requests
- * in flight (freed slots are resubmitted together through submitBatch), and measures IOPS, throughput, completion latency and process CPU per I/O.
+ * in flight, and measures IOPS, throughput, completion latency and process CPU per I/O.
  * Unsupported engine/cache combinations come back as results carrying the probe's reason.
  */
 public final class BenchRunner {
@@ -63,83 +64,140 @@ public final class BenchRunner {
 
     private static BenchResult measure(IoEngine engine, HostFile file, Workload w, CacheMode cache, long blocks,
                                        double seconds) throws IOException {
-        int depth = w.queueDepth();
-        ByteBuffer[] buffers = new ByteBuffer[depth];
-        for (int i = 0; i < depth; i++) {
-            buffers[i] = BufferPool.allocate(w.blockSize(), 4096);
-            byte[] data = new byte[w.blockSize()];
-            ThreadLocalRandom.current().nextBytes(data);
-            buffers[i].put(data).flip();
-        }
-        BlockingQueue<Integer> free = new ArrayBlockingQueue<>(depth);
-        for (int i = 0; i < depth; i++) {
-            free.add(i);
-        }
-        LatencyRecorder latencies = new LatencyRecorder(MAX_SAMPLES);
-        AtomicLong completed = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long sequential = 0;
         // A warm-up (a quarter of the run, at most 1 s) lets the JIT compile the I/O path first;
         // only requests issued after it count.
         long warmUp = (long) (Math.min(1.0, seconds / 4) * 1e9);
-        long begin = System.nanoTime();
-        long start = begin + warmUp;
-        long deadline = start + (long) (seconds * 1e9);
-        long cpuStart = -1;
+        long start = System.nanoTime() + warmUp;
+        QueueDriver driver = new QueueDriver(engine, file, w, blocks, start, start + (long) (seconds * 1e9));
+        long cpuStart;
         try {
-            List<Integer> ready = new ArrayList<>(depth);
-            List<IoRequest> batch = new ArrayList<>(depth);
-            while (System.nanoTime() < deadline && failure.get() == null) {
-                // Whatever slots are free go to the engine as one batch (one system call where it can).
-                ready.clear();
-                batch.clear();
-                ready.add(free.take());
-                free.drainTo(ready);
-                for (int slot : ready) {
-                    long block = w.random() ? ThreadLocalRandom.current().nextLong(blocks) : sequential++ % blocks;
-                    long position = block * w.blockSize();
-                    batch.add(w.write() ? new IoRequest.Write(file, position, buffers[slot])
-                            : new IoRequest.Read(file, position, buffers[slot]));
-                }
-                long issued = System.nanoTime();
-                if (cpuStart < 0 && issued >= start) {
-                    cpuStart = os.getProcessCpuTime();
-                }
-                boolean counted = issued >= start;
-                List<CompletableFuture<Long>> results = ready.size() == 1
-                        ? List.of(engine.submit(batch.get(0))) : engine.submitBatch(batch);
-                for (int i = 0; i < results.size(); i++) {
-                    int slot = ready.get(i);
-                    results.get(i).whenComplete((n, e) -> {
-                        if (e != null) {
-                            failure.compareAndSet(null, e);
-                        } else if (counted) {
-                            latencies.record(System.nanoTime() - issued);
-                            completed.incrementAndGet();
-                        }
-                        free.add(slot);
-                    });
-                }
-            }
-            for (int i = 0; i < depth; i++) {
-                free.take(); // let everything in flight finish before the clock stops
-            }
+            cpuStart = driver.run(os);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("benchmark interrupted", e);
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        long cpu = cpuStart < 0 ? 0 : os.getProcessCpuTime() - cpuStart;
-        if (failure.get() != null) {
-            throw new IOException(engine.name() + " " + w.name() + ": " + failure.get().getMessage(), failure.get());
+        long cpu = os.getProcessCpuTime() - cpuStart;
+        if (driver.failure.get() != null) {
+            Throwable f = driver.failure.get();
+            throw new IOException(engine.name() + " " + w.name() + ": " + f.getMessage(), f);
         }
-        long ios = completed.get();
-        long[] sorted = latencies.sorted();
+        long ios = driver.completed.get();
+        long[] sorted = driver.latencies.sorted();
         double iops = ios / elapsed;
         return new BenchResult(engine.name(), w.name(), cache.label(), true, "", ios, elapsed, iops,
-                iops * w.blockSize() / (1 << 20), latencies.percentileMicros(50, sorted),
-                latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios);
+                iops * w.blockSize() / (1 << 20), driver.latencies.percentileMicros(50, sorted),
+                driver.latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios);
+    }
+
+    /**
+     * Keeps queueDepth requests in flight, as fio does: a completion arriving on an engine
+     * thread resubmits its slot at once from that thread (no hand-off); completions on the
+     * driver's own thread (sync engine, page-cache hits reaped inline) return the slot to
+     * the driver, which resubmits every free slot as one batch.
+     */
+    private static final class QueueDriver {
+        final LatencyRecorder latencies = new LatencyRecorder(MAX_SAMPLES);
+        final AtomicLong completed = new AtomicLong();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final IoEngine engine;
+        private final HostFile file;
+        private final Workload w;
+        private final long blocks;
+        private final long start;
+        private final long deadline;
+        private final ByteBuffer[] buffers;
+        private final BlockingQueue<Integer> free;
+        private final AtomicLong sequential = new AtomicLong();
+        private Thread driverThread;
+
+        QueueDriver(IoEngine engine, HostFile file, Workload w, long blocks, long start, long deadline) {
+            this.engine = engine;
+            this.file = file;
+            this.w = w;
+            this.blocks = blocks;
+            this.start = start;
+            this.deadline = deadline;
+            int depth = w.queueDepth();
+            this.buffers = new ByteBuffer[depth];
+            this.free = new ArrayBlockingQueue<>(depth);
+            for (int i = 0; i < depth; i++) {
+                buffers[i] = BufferPool.allocate(w.blockSize(), 4096);
+                byte[] data = new byte[w.blockSize()];
+                ThreadLocalRandom.current().nextBytes(data);
+                buffers[i].put(data).flip();
+                free.add(i);
+            }
+        }
+
+        /** Runs until the deadline and everything in flight is back; returns the process CPU time at start. */
+        long run(com.sun.management.OperatingSystemMXBean os) throws InterruptedException {
+            driverThread = Thread.currentThread();
+            long cpuStart = -1;
+            List<Integer> ready = new ArrayList<>(buffers.length);
+            while (failure.get() == null) {
+                long now = System.nanoTime();
+                if (cpuStart < 0 && now >= start) {
+                    cpuStart = os.getProcessCpuTime();
+                }
+                if (now >= deadline) {
+                    break;
+                }
+                long wait = (cpuStart < 0 ? start : deadline) - now;
+                Integer first = free.poll(wait, TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    continue;
+                }
+                ready.clear();
+                ready.add(first);
+                free.drainTo(ready);
+                issue(ready);
+            }
+            for (int i = 0; i < buffers.length; i++) {
+                free.take(); // let everything in flight finish before the clock stops
+            }
+            return cpuStart < 0 ? os.getProcessCpuTime() : cpuStart;
+        }
+
+        private void issue(List<Integer> slots) {
+            List<IoRequest> batch = new ArrayList<>(slots.size());
+            for (int slot : slots) {
+                long block = w.random() ? ThreadLocalRandom.current().nextLong(blocks)
+                        : sequential.getAndIncrement() % blocks;
+                long position = block * w.blockSize();
+                batch.add(w.write() ? new IoRequest.Write(file, position, buffers[slot])
+                        : new IoRequest.Read(file, position, buffers[slot]));
+            }
+            long issued = System.nanoTime();
+            boolean counted = issued >= start;
+            List<CompletableFuture<Long>> results = batch.size() == 1
+                    ? List.of(engine.submit(batch.get(0))) : engine.submitBatch(batch);
+            for (int i = 0; i < results.size(); i++) {
+                int slot = slots.get(i);
+                results.get(i).whenComplete((n, e) -> done(slot, issued, counted, e));
+            }
+        }
+
+        private void done(int slot, long issued, boolean counted, Throwable error) {
+            long now = System.nanoTime();
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            } else if (counted) {
+                latencies.record(now - issued);
+                completed.incrementAndGet();
+            }
+            if (error != null || now >= deadline || Thread.currentThread() == driverThread) {
+                free.add(slot);
+            } else {
+                try {
+                    issue(List.of(slot));
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e); // thrown inside a callback it would vanish, and the slot with it
+                    free.add(slot);
+                }
+            }
+        }
     }
 }

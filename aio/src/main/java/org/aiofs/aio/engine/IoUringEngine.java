@@ -11,6 +11,7 @@ import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.NativeIoVector;
 import org.aiofs.aio.nativeio.OpenFlags;
 
 /**
@@ -40,6 +41,8 @@ public final class IoUringEngine implements IoEngine {
     private final Thread reaper;
     private final Options options;
     private volatile boolean closed;
+    /** IORING_OP_READ/WRITE (5.6+) for one-buffer requests: no iovec for the kernel to copy in. */
+    private final boolean plainReadWrite;
 
     public IoUringEngine() throws HostIoException {
         this(Options.DEFAULT);
@@ -48,6 +51,8 @@ public final class IoUringEngine implements IoEngine {
     public IoUringEngine(Options options) throws HostIoException {
         this.options = options;
         this.ring = IoUringRing.create(options.entries(), options.sqPoll(), options.sqThreadCpu());
+        boolean[] ops = ring.supportedOpcodes();
+        this.plainReadWrite = ops != null && ops[IoUringRing.OP_READ] && ops[IoUringRing.OP_WRITE];
         int count = ring.sqEntries() - 1; // one entry stays free for the close wake-up
         this.slots = new RequestSlot[count];
         for (int i = 0; i < count; i++) {
@@ -166,6 +171,9 @@ public final class IoUringEngine implements IoEngine {
      * right here, sparing two thread hand-offs; the reaper thread handles the rest.
      */
     private void reapInline() {
+        if (reapLock.isHeldByCurrentThread()) {
+            return; // submitted from a completion callback: the loop below us reaps; nesting would grow the stack
+        }
         if (ring.hasCompletion() && reapLock.tryLock()) {
             try {
                 handleCompletions();
@@ -208,10 +216,10 @@ public final class IoUringEngine implements IoEngine {
         RequestSlot s = slots[slot];
         if (request instanceof IoRequest.Read r) {
             int n = s.vector.prepare(r.buffers(), false, r.file().alignment(), pool);
-            ring.push(IoUringRing.OP_READV, flags, r.file().fd(), r.position(), s.vector.address(), n, 0, slot);
+            pushTransfer(false, flags, r.file().fd(), r.position(), s.vector, n, slot);
         } else if (request instanceof IoRequest.Write w) {
             int n = s.vector.prepare(w.buffers(), true, w.file().alignment(), pool);
-            ring.push(IoUringRing.OP_WRITEV, flags, w.file().fd(), w.position(), s.vector.address(), n, 0, slot);
+            pushTransfer(true, flags, w.file().fd(), w.position(), s.vector, n, slot);
         } else if (request instanceof IoRequest.Flush f) {
             ring.push(IoUringRing.OP_FSYNC, flags, f.file().fd(), 0, 0, 0,
                     f.dataOnly() ? IoUringRing.FSYNC_DATASYNC : 0, slot);
@@ -224,6 +232,17 @@ public final class IoUringEngine implements IoEngine {
                     OpenFlags.FALLOC_FL_PUNCH_HOLE | OpenFlags.FALLOC_FL_KEEP_SIZE, 0, slot);
         } else {
             ring.push(IoUringRing.OP_NOP, flags, -1, 0, 0, 0, 0, slot);
+        }
+    }
+
+    private void pushTransfer(boolean write, int flags, int fd, long position, NativeIoVector vector, int entries,
+                              int slot) {
+        if (entries == 1 && plainReadWrite && vector.length() <= Integer.MAX_VALUE) {
+            ring.push(write ? IoUringRing.OP_WRITE : IoUringRing.OP_READ, flags, fd, position,
+                    vector.firstAddress(), (int) vector.length(), 0, slot);
+        } else {
+            ring.push(write ? IoUringRing.OP_WRITEV : IoUringRing.OP_READV, flags, fd, position, vector.address(),
+                    entries, 0, slot);
         }
     }
 
