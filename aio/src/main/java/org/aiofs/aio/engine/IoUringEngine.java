@@ -41,6 +41,8 @@ public final class IoUringEngine implements IoEngine {
     private final Thread reaper;
     private final Options options;
     private volatile boolean closed;
+    /** Set under reapLock when the rings are unmapped: nobody may touch them afterwards. */
+    private volatile boolean unmapped;
     /** IORING_OP_READ/WRITE (5.6+) for one-buffer requests: no iovec for the kernel to copy in. */
     private final boolean plainReadWrite;
 
@@ -174,9 +176,11 @@ public final class IoUringEngine implements IoEngine {
         if (reapLock.isHeldByCurrentThread()) {
             return; // submitted from a completion callback: the loop below us reaps; nesting would grow the stack
         }
-        if (ring.hasCompletion() && reapLock.tryLock()) {
+        if (!closed && reapLock.tryLock()) {
             try {
-                handleCompletions();
+                if (!unmapped && ring.hasCompletion()) {
+                    handleCompletions();
+                }
             } finally {
                 reapLock.unlock();
             }
@@ -338,7 +342,13 @@ public final class IoUringEngine implements IoEngine {
             Thread.currentThread().interrupt();
         } finally {
             if (!reaper.isAlive()) {
-                ring.close();
+                reapLock.lock();
+                try {
+                    unmapped = true;
+                    ring.close();
+                } finally {
+                    reapLock.unlock();
+                }
                 for (RequestSlot s : slots) {
                     s.vector.free();
                 }

@@ -164,6 +164,37 @@ abstract class EngineContractTest {
     }
 
     @Test
+    void callbacksThatSubmitMoreWorkKeepRunning() throws Exception {
+        // Each completion submits the next read from inside its callback (on the engine's own
+        // thread): the pattern of a queue-depth driver. Nothing may be lost, nothing may hang.
+        int chains = 16;
+        int perChain = 250;
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(chains);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int c = 0; c < chains; c++) {
+            ByteBuffer buffer = split(new byte[BLOCK], new int[] {BLOCK})[0];
+            chain(buffer, c, perChain, done, failure);
+        }
+        assertTrue(done.await(60, TimeUnit.SECONDS), "chained submissions stalled");
+        assertEquals(null, failure.get());
+    }
+
+    private void chain(ByteBuffer buffer, int chain, int left, java.util.concurrent.CountDownLatch done,
+                       java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+        engine.submit(new IoRequest.Read(file, (long) ((chain * 7 + left) % 64) * BLOCK, buffer))
+                .whenComplete((n, e) -> {
+                    if (e != null || n != BLOCK) {
+                        failure.compareAndSet(null, e != null ? e : new AssertionError("read " + n + " bytes"));
+                        done.countDown();
+                    } else if (left == 1) {
+                        done.countDown();
+                    } else {
+                        chain(buffer, chain, left - 1, done, failure);
+                    }
+                });
+    }
+
+    @Test
     void closeWithRequestsInFlightNeverHangs() throws Exception {
         List<CompletableFuture<Long>> inFlight = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
