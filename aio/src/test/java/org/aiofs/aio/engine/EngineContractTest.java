@@ -62,10 +62,17 @@ abstract class EngineContractTest {
 
     @AfterEach
     void tearDown() throws IOException {
-        engine.close();
-        file.close();
-        Files.deleteIfExists(path);
-        Files.deleteIfExists(dir);
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+            if (file != null) {
+                file.close();
+            }
+        } finally {
+            Files.deleteIfExists(path);
+            Files.deleteIfExists(dir);
+        }
     }
 
     @Test
