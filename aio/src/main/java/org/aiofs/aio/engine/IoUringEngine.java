@@ -19,7 +19,11 @@ import org.aiofs.aio.nativeio.OpenFlags;
  * submission ring and handed over with one io_uring_enter; a barrier becomes a NOP with
  * IOSQE_IO_DRAIN, and the request after it drains too, so the kernel itself orders "the
  * flush after the writes". One completion thread reaps the CQEs and completes the futures
- * (callbacks therefore run on it: they must not block).
+ * (callbacks therefore run on it, or on a submitter that finds completions already posted:
+ * they must not block).
+ * <p>Unlike the default {@link IoEngine#submitBatch}, a request before a barrier that fails
+ * does not stop the requests after it (the kernel drains, it does not cancel); the barrier's
+ * own future does fail. Callers that must not run B after a failed A submit B once A is done.
  */
 public final class IoUringEngine implements IoEngine {
     public static final String NAME = "io_uring";
