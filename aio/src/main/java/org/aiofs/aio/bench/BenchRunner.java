@@ -111,7 +111,8 @@ public final class BenchRunner {
         private final ByteBuffer[] buffers;
         private final BlockingQueue<Integer> free;
         private final AtomicLong sequential = new AtomicLong();
-        private Thread driverThread;
+        private static final ThreadLocal<int[]> NESTING = ThreadLocal.withInitial(() -> new int[1]);
+        private volatile Thread driverThread;
 
         QueueDriver(IoEngine engine, HostFile file, Workload w, long blocks, long start, long deadline) {
             this.engine = engine;
@@ -188,15 +189,22 @@ public final class BenchRunner {
                 latencies.record(now - issued);
                 completed.incrementAndGet();
             }
-            if (error != null || now >= deadline || Thread.currentThread() == driverThread) {
+            int[] nesting = NESTING.get();
+            // Resubmit from here unless this is the driver, or a callback already inside done():
+            // a future that completes before its callback is attached runs the callback at once,
+            // and chaining from there would recurse until the stack overflows.
+            if (error != null || now >= deadline || Thread.currentThread() == driverThread || nesting[0] > 0) {
                 free.add(slot);
-            } else {
-                try {
-                    issue(List.of(slot));
-                } catch (RuntimeException | Error e) {
-                    failure.compareAndSet(null, e); // thrown inside a callback it would vanish, and the slot with it
-                    free.add(slot);
-                }
+                return;
+            }
+            nesting[0]++;
+            try {
+                issue(List.of(slot));
+            } catch (RuntimeException | Error e) {
+                failure.compareAndSet(null, e); // thrown inside a callback it would vanish, and the slot with it
+                free.add(slot);
+            } finally {
+                nesting[0]--;
             }
         }
     }
