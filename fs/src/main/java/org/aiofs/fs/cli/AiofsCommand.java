@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "aiofs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Expose virtual disk images (raw, qcow2) as plain files through FUSE.",
         subcommands = {MountCommand.class, UnmountCommand.class, InfoCommand.class, CheckCommand.class,
-                CreateCommand.class,
+                CreateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr says why), 2 usage error."})
 public final class AiofsCommand implements Runnable {
