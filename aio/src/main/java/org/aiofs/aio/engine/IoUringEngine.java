@@ -16,14 +16,13 @@ import org.aiofs.aio.nativeio.OpenFlags;
 
 /**
  * io_uring through raw system calls and mmapped rings. A batch is written into the
- * submission ring and handed over with one io_uring_enter; a barrier becomes a NOP with
- * IOSQE_IO_DRAIN, and the request after it drains too, so the kernel itself orders "the
- * flush after the writes". One completion thread reaps the CQEs and completes the futures
+ * submission ring and handed over with one io_uring_enter. One completion thread reaps the CQEs and completes the futures
  * (callbacks therefore run on it, or on a submitter that finds completions already posted:
  * they must not block).
- * <p>Unlike the default {@link IoEngine#submitBatch}, a request before a barrier that fails
- * does not stop the requests after it (the kernel drains, it does not cancel); the barrier's
- * own future does fail. Callers that must not run B after a failed A submit B once A is done.
+ * <p>A batch holding a barrier keeps the interface's promise that nothing after a failed request
+ * runs (qcow2 links an L2 entry only after its data and refcounts are durable): the kernel's
+ * drain orders but does not cancel, so such batches go through the futures gate of
+ * {@link IoEngine#submitBatch} instead, one ring submission per side of each barrier.
  */
 public final class IoUringEngine implements IoEngine {
     public static final String NAME = "io_uring";
@@ -115,9 +114,10 @@ public final class IoUringEngine implements IoEngine {
 
     @Override
     public List<CompletableFuture<Long>> submitBatch(List<? extends IoRequest> batch) {
+        if (batch.stream().anyMatch(r -> r instanceof IoRequest.Barrier)) {
+            return IoEngine.super.submitBatch(batch);
+        }
         List<CompletableFuture<Long>> results = new ArrayList<>(batch.size());
-        List<CompletableFuture<Long>> sinceBarrier = new ArrayList<>();
-        boolean drainNext = false;
         boolean pushed = false;
         submitLock.lock();
         try {
@@ -133,31 +133,13 @@ public final class IoUringEngine implements IoEngine {
                     future.completeExceptionally(new IllegalStateException("engine " + NAME + " is closed"));
                     continue;
                 }
-                CompletableFuture<Long> kernelDone = future;
-                if (request instanceof IoRequest.Barrier) {
-                    // The NOP drains the ring; its future also carries failures of the requests it orders.
-                    kernelDone = new CompletableFuture<>();
-                    kernelDone.thenCombine(CompletableFuture.allOf(sinceBarrier.toArray(CompletableFuture[]::new)),
-                                    (a, b) -> 0L)
-                            .whenComplete((v, e) -> {
-                                if (e != null) {
-                                    future.completeExceptionally(e);
-                                } else {
-                                    future.complete(0L);
-                                }
-                            });
-                    sinceBarrier.clear();
-                } else {
-                    sinceBarrier.add(future);
-                }
-                slots[slot].start(request, kernelDone);
+                slots[slot].start(request, future);
                 try {
-                    push(slot, request, drainNext || request instanceof IoRequest.Barrier);
+                    push(slot, request);
                 } catch (RuntimeException e) {
                     slots[slot].fail(e);
                     free.give(slot);
                 }
-                drainNext = request instanceof IoRequest.Barrier;
                 pushed = true;
             }
             if (pushed) {
@@ -219,8 +201,8 @@ public final class IoUringEngine implements IoEngine {
         return slot;
     }
 
-    private void push(int slot, IoRequest request, boolean drain) {
-        int flags = drain ? IoUringRing.SQE_IO_DRAIN : 0;
+    private void push(int slot, IoRequest request) {
+        int flags = 0;
         RequestSlot s = slots[slot];
         if (request instanceof IoRequest.Read r) {
             int n = s.vector.prepare(r.buffers(), false, r.file().alignment(), pool);

@@ -26,7 +26,6 @@ final class IoUringRing implements AutoCloseable {
     static final int OP_FALLOCATE = 17;
     static final int OP_READ = 22;
     static final int OP_WRITE = 23;
-    static final int SQE_IO_DRAIN = 1 << 1;
     static final int FSYNC_DATASYNC = 1;
     static final int SETUP_SQPOLL = 1 << 1;
     static final int SETUP_SQ_AFF = 1 << 2;

@@ -139,6 +139,23 @@ abstract class EngineContractTest {
         assertEquals(0L, Futures.await(results.get(17)));
     }
 
+    /** qcow2 links an L2 entry after a barrier only if its data landed: a failure must stop what follows. */
+    @Test
+    void nothingAfterABarrierRunsWhenARequestBeforeItFailed() throws Exception {
+        byte[] before = javaRead(0, BLOCK);
+        try (HostFile readOnly = HostFile.open(path, true, direct())) {
+            List<IoRequest> batch = List.of(
+                    new IoRequest.Write(readOnly, BLOCK, split(randomBytes(BLOCK), new int[] {BLOCK})),
+                    new IoRequest.Barrier(),
+                    new IoRequest.Write(file, 0, split(randomBytes(BLOCK), new int[] {BLOCK})));
+            List<CompletableFuture<Long>> results = engine.submitBatch(batch);
+            for (CompletableFuture<Long> r : results) {
+                assertThrows(ExecutionException.class, () -> r.get(30, TimeUnit.SECONDS));
+            }
+        }
+        assertArrayEquals(before, javaRead(0, BLOCK), "the write after the barrier ran");
+    }
+
     @Test
     void writeToReadOnlyFileFailsWithEbadf() throws Exception {
         try (HostFile readOnly = HostFile.open(path, true, direct())) {
