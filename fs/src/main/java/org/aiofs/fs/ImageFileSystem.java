@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.fs.layout.DirectoryNode;
 import org.aiofs.fs.layout.GeneratedFileNode;
@@ -28,6 +29,7 @@ public final class ImageFileSystem {
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     private final MountLayout layout;
+    private final CacheMode cache;
     private final DirectoryNode root;
     /** Content of generated files as it was when each was opened, by handle. */
     private final Map<Long, byte[]> openGenerated = new ConcurrentHashMap<>();
@@ -39,7 +41,16 @@ public final class ImageFileSystem {
     private volatile long modifiedSeconds;
 
     public ImageFileSystem(MountLayout layout, int uid, int gid, long modifiedSeconds) {
+        this(layout, uid, gid, modifiedSeconds, CacheMode.WRITEBACK);
+    }
+
+    /**
+     * @param cache QEMU's cache mode: writethrough/directsync flush after every write, unsafe
+     *              ignores fsync (the O_DIRECT part is the image file's business)
+     */
+    public ImageFileSystem(MountLayout layout, int uid, int gid, long modifiedSeconds, CacheMode cache) {
         this.layout = layout;
+        this.cache = cache;
         this.root = layout.root();
         this.uid = uid;
         this.gid = gid;
@@ -175,7 +186,12 @@ public final class ImageFileSystem {
         int length = (int) Math.min(src.remaining(), image.size() - offset);
         ByteBuffer slice = src.duplicate();
         slice.limit(slice.position() + length);
-        run(() -> Futures.await(image.write(offset, slice)));
+        run(() -> {
+            Futures.await(image.write(offset, slice));
+            if (cache.writeThrough()) {
+                Futures.await(image.flush());
+            }
+        });
         counters.writes.increment();
         counters.bytesWritten.add(length);
         modifiedSeconds = System.currentTimeMillis() / 1000;
@@ -186,7 +202,7 @@ public final class ImageFileSystem {
     }
 
     public void fsync(String path) throws FsException {
-        if (lookup(path) instanceof GeneratedFileNode) {
+        if (lookup(path) instanceof GeneratedFileNode || cache.ignoreFlush()) {
             return;
         }
         ImageFileNode file = imageFile(path);

@@ -3,6 +3,7 @@ package org.aiofs.image;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +32,31 @@ public final class ImageOpener {
     public static final int MAX_CHAIN_DEPTH = 256;
 
     private final IoEngine engine;
+    private final boolean direct;
 
     public ImageOpener(IoEngine engine) {
+        this(engine, false);
+    }
+
+    /**
+     * @param direct open the image named by the user with O_DIRECT (cache=none); only raw
+     *               images take it (qcow2 metadata writes are not sector-aligned), and
+     *               backing files are always opened buffered
+     */
+    public ImageOpener(IoEngine engine, boolean direct) {
         this.engine = engine;
+        this.direct = direct;
+    }
+
+    /** The format a file's first bytes say it has: qcow2 by its magic, raw otherwise. */
+    public static ImageFormat probe(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path)) {
+            ByteBuffer head = ByteBuffer.allocate(4);
+            while (head.hasRemaining() && ch.read(head) >= 0) {
+                // a block device or a pipe may return less at a time
+            }
+            return head.position() == 4 && head.getInt(0) == QCOW2_MAGIC ? ImageFormat.QCOW2 : ImageFormat.RAW;
+        }
     }
 
     /**
@@ -64,7 +87,12 @@ public final class ImageOpener {
     }
 
     private BlockImage open(Path path, ImageFormat format, boolean readOnly, List<Path> chain) throws IOException {
-        HostFile file = HostFile.open(path, readOnly, false);
+        boolean topImage = chain.isEmpty();
+        if (topImage && direct && (format != null ? format : probe(path)) != ImageFormat.RAW) {
+            throw new ImageException(path + ": O_DIRECT (cache=none/directsync) is supported for raw images only",
+                    ImageException.ENOTSUP);
+        }
+        HostFile file = HostFile.open(path, readOnly, topImage && direct);
         try {
             QemuImageLock.acquire(file, !readOnly);
             ImageFormat actual = format != null ? format : probe(file);

@@ -36,8 +36,13 @@ public final class MountCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",
-            description = "I/O engine: auto, threadpool, sync (default: ${DEFAULT-VALUE}).")
+            description = "I/O engine: auto, sync, worker, threadpool, io_uring, linux-aio (default: ${DEFAULT-VALUE}).")
     String engine;
+
+    @Option(names = "--cache", paramLabel = "MODE", defaultValue = "auto",
+            description = {"Host cache mode, as QEMU's cache=: auto, writeback, writethrough, none, directsync, "
+                    + "unsafe (default: ${DEFAULT-VALUE}: writeback for image files, none (O_DIRECT) for block devices)."})
+    String cache;
 
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
@@ -65,7 +70,7 @@ public final class MountCommand implements Callable<Integer> {
         if (foreground) {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
-                        readOnly, engine, singleThreaded, fuseOptions,
+                        readOnly, engine, cache, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
                 return 0;
             } catch (MountException e) {
@@ -94,6 +99,7 @@ public final class MountCommand implements Callable<Integer> {
             args.add("--format=" + format);
         }
         args.add("--engine=" + engine);
+        args.add("--cache=" + cache);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

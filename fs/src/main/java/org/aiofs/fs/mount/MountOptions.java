@@ -9,12 +9,15 @@ import org.aiofs.image.ImageFormat;
  * Everything a mount server needs.
  *
  * @param format       null to probe
+ * @param engine       auto or an engine name ({@code --engine})
+ * @param cache        auto or a QEMU cache mode ({@code --cache})
  * @param fuseOptions  extra -o options passed to libfuse (e.g. allow_other)
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  */
 public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
+                           String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount) {
 

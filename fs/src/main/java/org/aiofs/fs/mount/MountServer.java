@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.engine.CacheMode;
+import org.aiofs.aio.engine.EngineChoice;
+import org.aiofs.aio.engine.EnginePolicy;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
@@ -17,6 +21,7 @@ import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.cli.InfoCommand;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
+import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageOpener;
@@ -43,18 +48,29 @@ public final class MountServer {
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse();
 
-        IoEngine engine = Engines.create(options.engine());
+        EngineChoice choice = chooseEngine();
+        ServerLog.info("engine " + choice.engine() + ", cache " + choice.cache().label() + ": " + choice.reason());
+        IoEngine engine;
+        try {
+            engine = Engines.create(choice.engine());
+        } catch (RuntimeException e) {
+            throw new MountException("engine " + choice.engine() + " could not start: " + e.getMessage(), e);
+        }
         BlockImage image;
         try {
-            image = new ImageOpener(engine).open(options.image(), options.format(), options.readOnly());
+            image = new ImageOpener(engine, choice.cache().direct())
+                    .open(options.image(), options.format(), options.readOnly());
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
         }
         RuntimeFiles files = RuntimeFiles.forMountPoint(mountPoint);
         try {
-            serve(image, mountPoint, files, Map.of("name", engine.name(), "cache", "writeback",
-                    "reason", "regular image file: buffered I/O, the host page cache is shared"));
+            Map<String, Object> engineDescription = new LinkedHashMap<>();
+            engineDescription.put("name", choice.engine());
+            engineDescription.put("cache", choice.cache().label());
+            engineDescription.put("reason", choice.reason());
+            serve(image, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
                 image.close();
@@ -70,13 +86,13 @@ public final class MountServer {
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
-    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, Map<String, Object> engineDescription)
-            throws MountException, IOException {
+    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, CacheMode cache,
+                       Map<String, Object> engineDescription) throws MountException, IOException {
         int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
         int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
         FileTime modified = Files.getLastModifiedTime(options.image());
         MountLayout layout = new MountLayout(image, !options.readOnly());
-        ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000);
+        ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
                 engineDescription, () -> imageDetails(image)));
@@ -98,6 +114,33 @@ public final class MountServer {
             throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
         } finally {
             binding.markUnmounted();
+        }
+    }
+
+    /**
+     * The engine and cache mode by policy (--engine, --cache). O_DIRECT is for raw images only:
+     * with cache=auto a qcow2 image on a block device is served buffered, and the reason says so.
+     */
+    private EngineChoice chooseEngine() throws MountException {
+        try {
+            EngineChoice choice = EnginePolicy.choose(options.engine(), options.cache(), options.image());
+            if (!choice.cache().direct()) {
+                return choice;
+            }
+            ImageFormat format = options.format() != null ? options.format() : ImageOpener.probe(options.image());
+            if (format == ImageFormat.RAW) {
+                return choice;
+            }
+            if (!options.cache().equals("auto")) {
+                throw new MountException("--cache " + options.cache() + " needs O_DIRECT, which aiofs supports for"
+                        + " raw images only; use --cache writeback or writethrough for " + format.userName());
+            }
+            EngineChoice buffered = EnginePolicy.choose(options.engine(), CacheMode.WRITEBACK.label(),
+                    options.image());
+            return new EngineChoice(buffered.engine(), buffered.cache(), format.userName()
+                    + " image: buffered, its metadata writes are not sector-aligned; " + buffered.reason());
+        } catch (IllegalArgumentException | IOException e) {
+            throw new MountException(e.getMessage(), e);
         }
     }
 

@@ -17,11 +17,14 @@ public final class RawImage implements BlockImage {
     private final HostFile file;
     private final IoEngine engine;
     private final long size;
+    /** Present when the file is opened O_DIRECT: requests are aligned through it. */
+    private final DirectIoAligner aligner;
 
     public RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
         this.engine = engine;
         this.size = file.size();
+        this.aligner = file.direct() ? new DirectIoAligner(file, engine) : null;
     }
 
     @Override
@@ -56,7 +59,9 @@ public final class RawImage implements BlockImage {
             return CompletableFuture.failedFuture(e);
         }
         int wanted = dst.remaining();
-        return engine.submit(new IoRequest.Read(file, offset, dst)).thenAccept(got -> {
+        CompletableFuture<Long> read = aligner != null ? aligner.read(offset, dst)
+                : engine.submit(new IoRequest.Read(file, offset, dst));
+        return read.thenAccept(got -> {
             if (got < wanted) { // the file shrank under us: what is missing reads as zeroes
                 ByteBuffer tail = dst.duplicate();
                 tail.position(tail.position() + got.intValue());
@@ -75,6 +80,9 @@ public final class RawImage implements BlockImage {
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (aligner != null) {
+            return aligner.write(offset, src);
+        }
         return engine.submit(new IoRequest.Write(file, offset, src)).thenApply(n -> null);
     }
 
@@ -85,6 +93,9 @@ public final class RawImage implements BlockImage {
             RangeCheck.inside(this, offset, length);
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
+        }
+        if (aligner != null) {
+            return aligner.writeZeroes(offset, length, unmap);
         }
         IoRequest request = unmap
                 ? new IoRequest.PunchHole(file, offset, length)

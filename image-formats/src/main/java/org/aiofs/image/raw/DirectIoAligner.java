@@ -1,0 +1,109 @@
+package org.aiofs.image.raw;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.StampedLock;
+
+import com.kenai.jffi.MemoryIO;
+import org.aiofs.aio.Futures;
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.IoRequest;
+
+/**
+ * Guest requests at any offset and length on a file opened O_DIRECT, which takes only
+ * requests aligned to its logical block size. Aligned requests pass through; others go
+ * through an aligned bounce buffer, and unaligned writes become read-modify-write of the
+ * blocks they touch. Those run under an exclusive lock (aligned writes share it), so a
+ * concurrent write to the same block is never lost between the read and the write back.
+ */
+final class DirectIoAligner {
+    private final HostFile file;
+    private final IoEngine engine;
+    private final int alignment;
+    private final StampedLock blocks = new StampedLock();
+
+    DirectIoAligner(HostFile file, IoEngine engine) {
+        this.file = file;
+        this.engine = engine;
+        this.alignment = file.alignment();
+    }
+
+    boolean aligned(long offset, ByteBuffer buffer) {
+        return offset % alignment == 0 && buffer.remaining() % alignment == 0 && buffer.isDirect()
+                && (MemoryIO.getInstance().getDirectBufferAddress(buffer) + buffer.position()) % alignment == 0;
+    }
+
+    boolean aligned(long offset, long length) {
+        return offset % alignment == 0 && length % alignment == 0;
+    }
+
+    CompletableFuture<Long> read(long offset, ByteBuffer dst) {
+        if (aligned(offset, dst)) {
+            return engine.submit(new IoRequest.Read(file, offset, dst));
+        }
+        long start = alignDown(offset);
+        ByteBuffer bounce = bounce(alignUp(offset + dst.remaining()) - start);
+        return engine.submit(new IoRequest.Read(file, start, bounce)).thenApply(got -> {
+            int skip = (int) (offset - start);
+            int have = (int) Math.max(0, Math.min(dst.remaining(), got - skip));
+            dst.duplicate().put(bounce.slice(skip, have));
+            return (long) have;
+        });
+    }
+
+    CompletableFuture<Void> write(long offset, ByteBuffer src) {
+        if (aligned(offset, src.remaining())) {
+            // whole blocks: no read needed, at most a copy into an aligned buffer
+            ByteBuffer data = aligned(offset, src) ? src : bounce(src.remaining()).put(src.duplicate()).flip();
+            long stamp = blocks.readLock();
+            return engine.submit(new IoRequest.Write(file, offset, data))
+                    .whenComplete((n, e) -> blocks.unlockRead(stamp)).thenApply(n -> null);
+        }
+        long stamp = blocks.writeLock();
+        try {
+            long start = alignDown(offset);
+            ByteBuffer bounce = bounce(alignUp(offset + src.remaining()) - start);
+            Futures.await(engine.submit(new IoRequest.Read(file, start, bounce)));
+            bounce.duplicate().position((int) (offset - start)).put(src.duplicate());
+            Futures.await(engine.submit(new IoRequest.Write(file, start, bounce)));
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            blocks.unlockWrite(stamp);
+        }
+    }
+
+    /** Zeroes a range: the aligned middle by the engine's zero request, unaligned ends written as zero bytes. */
+    CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
+        long middleStart = alignUp(offset);
+        long middleEnd = alignDown(offset + length);
+        if (middleStart >= middleEnd) {
+            return write(offset, ByteBuffer.allocateDirect((int) length));
+        }
+        CompletableFuture<Void> head = middleStart > offset
+                ? write(offset, ByteBuffer.allocateDirect((int) (middleStart - offset)))
+                : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> tail = offset + length > middleEnd
+                ? write(middleEnd, ByteBuffer.allocateDirect((int) (offset + length - middleEnd)))
+                : CompletableFuture.completedFuture(null);
+        IoRequest middle = unmap
+                ? new IoRequest.PunchHole(file, middleStart, middleEnd - middleStart)
+                : new IoRequest.ZeroRange(file, middleStart, middleEnd - middleStart);
+        return CompletableFuture.allOf(head, tail, engine.submit(middle));
+    }
+
+    private ByteBuffer bounce(long length) {
+        return ByteBuffer.allocateDirect((int) length + alignment).alignedSlice(alignment).limit((int) length);
+    }
+
+    private long alignDown(long v) {
+        return v - v % alignment;
+    }
+
+    private long alignUp(long v) {
+        return alignDown(v + alignment - 1);
+    }
+}
