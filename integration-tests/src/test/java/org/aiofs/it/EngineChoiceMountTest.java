@@ -30,7 +30,7 @@ class EngineChoiceMountTest {
         Path image = TestImages.sparseRaw(dir, "disk.img", SIZE);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
             JsonNode engine = PartitionMountTest.info(m).get("engine");
-            assertEquals("threadpool", engine.get("name").asText());
+            assertEquals("sync", engine.get("name").asText());
             assertEquals("writeback", engine.get("cache").asText());
             assertTrue(engine.get("reason").asText().contains("regular file"), engine.toString());
         }

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
-import org.aiofs.aio.engine.EnginePolicy;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
@@ -21,7 +20,6 @@ import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.cli.InfoCommand;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
-import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageOpener;
@@ -48,7 +46,7 @@ public final class MountServer {
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse();
 
-        EngineChoice choice = chooseEngine();
+        EngineChoice choice = MountEngineChoice.choose(options);
         ServerLog.info("engine " + choice.engine() + ", cache " + choice.cache().label() + ": " + choice.reason());
         IoEngine engine;
         try {
@@ -114,33 +112,6 @@ public final class MountServer {
             throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
         } finally {
             binding.markUnmounted();
-        }
-    }
-
-    /**
-     * The engine and cache mode by policy (--engine, --cache). O_DIRECT is for raw images only:
-     * with cache=auto a qcow2 image on a block device is served buffered, and the reason says so.
-     */
-    private EngineChoice chooseEngine() throws MountException {
-        try {
-            EngineChoice choice = EnginePolicy.choose(options.engine(), options.cache(), options.image());
-            if (!choice.cache().direct()) {
-                return choice;
-            }
-            ImageFormat format = options.format() != null ? options.format() : ImageOpener.probe(options.image());
-            if (format == ImageFormat.RAW) {
-                return choice;
-            }
-            if (!options.cache().equals("auto")) {
-                throw new MountException("--cache " + options.cache() + " needs O_DIRECT, which aiofs supports for"
-                        + " raw images only; use --cache writeback or writethrough for " + format.userName());
-            }
-            EngineChoice buffered = EnginePolicy.choose(options.engine(), CacheMode.WRITEBACK.label(),
-                    options.image());
-            return new EngineChoice(buffered.engine(), buffered.cache(), format.userName()
-                    + " image: buffered, its metadata writes are not sector-aligned; " + buffered.reason());
-        } catch (IllegalArgumentException | IOException e) {
-            throw new MountException(e.getMessage(), e);
         }
     }
 
