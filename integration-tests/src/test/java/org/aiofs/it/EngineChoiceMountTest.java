@@ -26,13 +26,15 @@ class EngineChoiceMountTest {
     Path dir;
 
     @Test
-    void imageFileIsBufferedOnTheThreadPool() throws IOException {
+    void imageFileIsBufferedOnTheSyncEngine() throws IOException {
         Path image = TestImages.sparseRaw(dir, "disk.img", SIZE);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
             JsonNode engine = PartitionMountTest.info(m).get("engine");
             assertEquals("sync", engine.get("name").asText());
             assertEquals("writeback", engine.get("cache").asText());
             assertTrue(engine.get("reason").asText().contains("regular file"), engine.toString());
+            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            assertTrue(info.stdout().contains("engine: sync, cache writeback"), info.stdout());
         }
     }
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /** `aiofs info`: what `qemu-img info` says about an image, in its words (text) or its keys (JSON). */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show what an image is, like qemu-img info.",
+        description = {"Show what an image is, like qemu-img info; given a mountpoint, what the mount serves and how.",
                 "Format, virtual size, cluster size, version, compression type, backing chain, snapshots,",
                 "dirty/corrupt bits and the bytes it takes on the host."},
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
@@ -34,7 +34,8 @@ public final class InfoCommand implements Callable<Integer> {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
+    @Parameters(index = "0", paramLabel = "IMAGE|MOUNTPOINT",
+            description = "The image file (raw or qcow2), or an aiofs mountpoint (engine, cache mode, counters).")
     Path image;
 
     @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
@@ -52,6 +53,11 @@ public final class InfoCommand implements Callable<Integer> {
         if (!output.equals("human") && !output.equals("json")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--output must be human or json, not "
                     + output);
+        }
+        if (MountedInfo.isMount(image)) {
+            MountedInfo.print(image, output.equals("json"), spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return 0;
         }
         ImageFormat f = format == null ? null : ImageFormat.fromUserName(format);
         ImageInfo info;
