@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** aiofs and a real QEMU process refuse each other's images the way two QEMUs would. */
 @ExtendWith(NoMountLeftBehind.class)
+@SuppressWarnings("try") // holding an image open is the point of several resources here
 class LockingTest {
     @TempDir
     Path dir;

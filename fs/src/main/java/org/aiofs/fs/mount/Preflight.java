@@ -82,6 +82,7 @@ public final class Preflight {
         }
     }
 
+    @SuppressWarnings("try") // the open itself is the check
     public static void checkFuse() throws MountException {
         String device = System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
         Path dev = Path.of(device);
