@@ -42,6 +42,8 @@ public final class IoUringEngine implements IoEngine {
     /** Whoever holds it consumes the completion ring: the reaper thread, or a submitter reaping inline. */
     private final ReentrantLock reapLock = new ReentrantLock();
     private final Thread reaper;
+    /** Set by the reaper when callbacks it ran queued requests: it submits them before waiting again. */
+    private boolean submitDeferred;
     private final Options options;
     private volatile boolean closed;
     /** Set under reapLock when the rings are unmapped: nobody may touch them afterwards. */
@@ -143,7 +145,11 @@ public final class IoUringEngine implements IoEngine {
                 pushed = true;
             }
             if (pushed) {
-                ring.submit();
+                if (Thread.currentThread() == reaper) {
+                    submitDeferred = true; // resubmitted from a completion: handed over once per batch of completions
+                } else {
+                    ring.submit();
+                }
             }
         } catch (HostIoException e) {
             failUnsubmitted(e);
@@ -251,6 +257,15 @@ public final class IoUringEngine implements IoEngine {
 
     /** Waits for and handles the completions available; false once the close wake-up arrived. */
     private boolean reapOnce() throws HostIoException {
+        if (submitDeferred) {
+            submitDeferred = false;
+            submitLock.lock();
+            try {
+                ring.submit();
+            } finally {
+                submitLock.unlock();
+            }
+        }
         if (!ring.hasCompletion()) {
             ring.waitForCompletion();
         }
