@@ -31,6 +31,7 @@ final class Qcow2Reader {
     private final int clusterSize;
     private final int compressionType;
     private final long virtualSize;
+    private final DecompressedClusterCache inflated;
 
     Qcow2Reader(String image, ClusterMap map, HostFile dataFile, boolean dataFileIsExternal, IoEngine engine,
             BlockImage backing, long virtualSize) {
@@ -43,6 +44,7 @@ final class Qcow2Reader {
         this.clusterSize = map.header().clusterSize();
         this.compressionType = map.header().compressionType();
         this.virtualSize = virtualSize;
+        this.inflated = new DecompressedClusterCache(clusterSize);
     }
 
     CompletableFuture<Void> read(long offset, ByteBuffer dst) throws IOException {
@@ -104,10 +106,15 @@ final class Qcow2Reader {
     private void addCompressedRead(List<IoRequest> batch, List<LongConsumer> afterData, Mapping m, ByteBuffer target)
             throws IOException {
         CompressedCluster c = m.compressed();
-        // the descriptor may count sectors past the end of the file: the read then comes back short
-        ByteBuffer compressed = ByteBuffer.allocateDirect(c.compressedLength());
         long clusterStart = m.guestOffset() & ~((long) clusterSize - 1);
         int inCluster = (int) (m.guestOffset() - clusterStart);
+        ByteBuffer cached = inflated.get(c.hostOffset());
+        if (cached != null) {
+            target.duplicate().put(cached.slice(inCluster, target.remaining()));
+            return;
+        }
+        // the descriptor may count sectors past the end of the file: the read then comes back short
+        ByteBuffer compressed = ByteBuffer.allocateDirect(c.compressedLength());
         batch.add(new IoRequest.Read(dataFile, c.hostOffset(), compressed));
         afterData.add(got -> {
             compressed.limit((int) got);
@@ -119,6 +126,7 @@ final class Qcow2Reader {
             } catch (ImageException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+            inflated.put(c.hostOffset(), cluster);
             target.duplicate().put(cluster.slice(inCluster, target.remaining()));
         });
     }
