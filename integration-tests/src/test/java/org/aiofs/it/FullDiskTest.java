@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The host disk fills up under a qcow2 image: writes fail with an error, data the guest
- * fsynced before stays, the image is never corrupt, and nothing is left mounted.
+ * The host disk fills up under a qcow2 image: writes fail with an error, what was written
+ * before (fsynced or not) stays, the image is never corrupt, and nothing is left mounted.
  */
 @ExtendWith(NoMountLeftBehind.class)
 class FullDiskTest {
@@ -35,11 +35,14 @@ class FullDiskTest {
             Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "200M");
             byte[] kept = new byte[4 << 20];
             new Random(7).nextBytes(kept);
+            byte[] unflushed = new byte[2 << 20];
+            new Random(8).nextBytes(unflushed);
             IOException failure = null;
             try (MountedImage m = MountedImage.mount(image, dir);
                  FileChannel disk = FileChannel.open(m.disk(), StandardOpenOption.WRITE)) {
                 RawMountTest.writeFully(disk, ByteBuffer.wrap(kept), 0);
                 disk.force(true);
+                RawMountTest.writeFully(disk, ByteBuffer.wrap(unflushed), 32L << 20); // acknowledged, not fsynced
                 byte[] more = new byte[1 << 20];
                 try {
                     for (int i = 0; i < 60; i++) {
@@ -59,6 +62,11 @@ class FullDiskTest {
                 ch.read(ByteBuffer.wrap(head), 0);
             }
             assertTrue(Arrays.equals(kept, head), "data fsynced before the disk filled was lost");
+            byte[] middle = new byte[unflushed.length];
+            try (FileChannel ch = FileChannel.open(raw)) {
+                ch.read(ByteBuffer.wrap(middle), 32L << 20);
+            }
+            assertTrue(Arrays.equals(unflushed, middle), "data written (not fsynced) before the disk filled was lost");
             assertEquals(0, Commands.aiofs("check", "--repair", image.toString()).exitCode());
             Commands.run("qemu-img", "check", image.toString()).assertSuccess();
         } finally {

@@ -87,6 +87,18 @@ final class PendingLinks {
         }
     }
 
+    /** How many frees are queued: an operation notes it before planning, to take its own back. */
+    int freesQueued() {
+        return frees.size();
+    }
+
+    /** Forgets the frees queued after {@code count}: their operation was taken back. */
+    void dropFreesAfter(int count) {
+        while (frees.size() > count) {
+            frees.remove(frees.size() - 1);
+        }
+    }
+
     int pinnedTables() {
         return changedTables.size();
     }

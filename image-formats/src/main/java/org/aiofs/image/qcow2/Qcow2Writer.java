@@ -129,7 +129,7 @@ final class Qcow2Writer {
         try {
             guard.usable();
             Plan plan = new Plan();
-            planWrite(plan, offset, src);
+            plan(plan, p -> planWrite(p, offset, src));
             commit(plan);
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
@@ -259,11 +259,14 @@ final class Qcow2Writer {
                 Plan plan = new Plan();
                 long tableSpan = 1L << (clusterBits + l2Bits);
                 for (long gc = firstWhole; gc < lastWhole; gc += clusterSize) {
-                    if (v3) {
-                        planZeroCluster(plan, gc, unmap);
-                    } else {
-                        planUnmapCluster(plan, gc);
-                    }
+                    long cluster = gc;
+                    plan(plan, p -> {
+                        if (v3) {
+                            planZeroCluster(p, cluster, unmap);
+                        } else {
+                            planUnmapCluster(p, cluster);
+                        }
+                    });
                     if (((gc + clusterSize) & (tableSpan - 1)) == 0
                             && links.pinnedTables() + plan.newTables.size() >= PendingLinks.MAX_TABLES) {
                         // a huge range: commit table by table instead of pinning them all
@@ -291,7 +294,8 @@ final class Qcow2Writer {
             long chunk = Math.min(to - pos, 1L << 20);
             if (!readsAsZero(pos, chunk)) {
                 Plan plan = new Plan();
-                planWrite(plan, pos, ByteBuffer.allocateDirect((int) chunk));
+                long at = pos;
+                plan(plan, p -> planWrite(p, at, ByteBuffer.allocateDirect((int) chunk)));
                 commit(plan);
             }
             pos += chunk;
@@ -420,6 +424,14 @@ final class Qcow2Writer {
         map.cache().putPinned(newOffset, table);
         meta.add(newOffset, clusterSize, MetadataMap.Kind.ACTIVE_L2);
         l1[l1Index] = newOffset | L2Entry.COPIED;
+        long sharedOffset = l2Offset;
+        plan.onUndo(() -> {
+            l1[l1Index] = l1e;
+            meta.remove(newOffset, clusterSize);
+            if (sharedOffset != 0) {
+                meta.add(sharedOffset, clusterSize, MetadataMap.Kind.ACTIVE_L2);
+            }
+        });
         plan.newTables.put(newOffset, table);
         links.l1Changed(l1Index);
         return new Slot(newOffset, table, l2Index(gc));
@@ -427,12 +439,21 @@ final class Qcow2Writer {
 
     // ---------------------------------------------------------------- commit
 
-    /** What one operation writes before anything may point to it: step (A). */
+    /**
+     * What one operation writes before anything may point to it: step (A). It also records how
+     * to take back its in-memory changes (entries, L1 slots, metadata ranges, queued frees), so
+     * that an operation that fails half-way leaves nothing behind that could be linked later.
+     */
     private final class Plan {
         final List<IoRequest> dataA = new ArrayList<>();
         final Map<Long, L2Table> newTables = new TreeMap<>();
+        private final List<Runnable> undo = new ArrayList<>();
+        private final int freesBefore = links.freesQueued();
 
         void setEntry(Slot slot, long word, long bitmap) {
+            L2Entry old = slot.table().entry(slot.index());
+            long oldBitmap = old.bitmap() == null ? 0 : old.bitmap().bits();
+            undo.add(() -> slot.table().set(slot.index(), old.word(), oldBitmap));
             slot.table().set(slot.index(), word, bitmap);
             if (!newTables.containsKey(slot.tableOffset())) {
                 links.entryChanged(slot.tableOffset(), slot.table(), slot.index());
@@ -441,6 +462,32 @@ final class Qcow2Writer {
 
         void free(L2Entry e, L2Entry.Kind kind) {
             links.freeEntry(e, kind, external);
+        }
+
+        void onUndo(Runnable action) {
+            undo.add(action);
+        }
+
+        /** The operation never happened, in memory; clusters it allocated stay counted (a leak at worst). */
+        void rollBack() {
+            for (int i = undo.size() - 1; i >= 0; i--) {
+                undo.get(i).run();
+            }
+            links.dropFreesAfter(freesBefore);
+        }
+    }
+
+    private interface Planner {
+        void plan(Plan plan) throws IOException;
+    }
+
+    /** Plans one operation; if planning fails half-way, its in-memory changes are taken back. */
+    private void plan(Plan plan, Planner planner) throws IOException {
+        try {
+            planner.plan(plan);
+        } catch (IOException | RuntimeException e) {
+            plan.rollBack();
+            throw e;
         }
     }
 
@@ -459,6 +506,14 @@ final class Qcow2Writer {
             PendingLinks.awaitAll(engine.submitBatch(batch));
             map.fileGrew(file.size());
         } catch (IOException | RuntimeException e) {
+            // This operation is taken back; the ones before it wrote their step (A) in full,
+            // so they are still linked (a full disk must not lose what was written before it).
+            plan.rollBack();
+            try {
+                links.commit();
+            } catch (IOException | RuntimeException linking) {
+                e.addSuppressed(linking);
+            }
             guard.poison(e);
             throw e;
         }

@@ -1,0 +1,44 @@
+package org.aiofs.image.qcow2;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.HostIoException;
+import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.IoRequest;
+
+/** Passes requests on, except that while armed every read of one file fails with EIO. */
+final class FailingReadEngine implements IoEngine {
+    private final IoEngine inner;
+    private final Path failing;
+    volatile boolean armed;
+
+    FailingReadEngine(IoEngine inner, Path failing) {
+        this.inner = inner;
+        this.failing = failing.toAbsolutePath();
+    }
+
+    @Override
+    public String name() {
+        return "failing-read";
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return inner.capabilities();
+    }
+
+    @Override
+    public CompletableFuture<Long> submit(IoRequest request) {
+        if (armed && request instanceof IoRequest.Read r && r.file().path().toAbsolutePath().equals(failing)) {
+            return CompletableFuture.failedFuture(new HostIoException("pread", failing, r.position(), 5));
+        }
+        return inner.submit(request);
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
