@@ -8,12 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
-import org.aiofs.aio.IoRequest;
 import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.qcow2.DirtyImageException;
+import org.aiofs.image.qcow2.Qcow2Header;
 import org.aiofs.image.qcow2.Qcow2Image;
 import org.aiofs.image.qcow2.check.Qcow2CheckResult;
 import org.aiofs.image.qcow2.check.Qcow2Checker;
@@ -27,7 +26,6 @@ import org.aiofs.image.raw.RawImage;
  * opened read-only through here too, each once per chain: a name that comes back is a loop.
  */
 public final class ImageOpener {
-    private static final int QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
     /** Deeper chains than this are refused: each level costs a file and a stack frame per read. */
     public static final int MAX_CHAIN_DEPTH = 256;
 
@@ -55,7 +53,7 @@ public final class ImageOpener {
             while (head.hasRemaining() && ch.read(head) >= 0) {
                 // a block device or a pipe may return less at a time
             }
-            return head.position() == 4 && head.getInt(0) == QCOW2_MAGIC ? ImageFormat.QCOW2 : ImageFormat.RAW;
+            return head.position() == 4 && head.getInt(0) == Qcow2Header.MAGIC ? ImageFormat.QCOW2 : ImageFormat.RAW;
         }
     }
 
@@ -88,14 +86,14 @@ public final class ImageOpener {
 
     private BlockImage open(Path path, ImageFormat format, boolean readOnly, List<Path> chain) throws IOException {
         boolean topImage = chain.isEmpty();
-        if (topImage && direct && (format != null ? format : probe(path)) != ImageFormat.RAW) {
+        ImageFormat actual = format != null ? format : probe(path);
+        if (topImage && direct && actual != ImageFormat.RAW) {
             throw new ImageException(path + ": O_DIRECT (cache=none/directsync) is supported for raw images only",
                     ImageException.ENOTSUP);
         }
         HostFile file = HostFile.open(path, readOnly, topImage && direct);
         try {
             QemuImageLock.acquire(file, !readOnly);
-            ImageFormat actual = format != null ? format : probe(file);
             if (format == null && actual == ImageFormat.RAW && !readOnly) {
                 throw new ImageException(path + ": format not given and probed as raw; writing to a probed raw image"
                         + " is refused (pass --format raw, or --read-only)", ImageException.EINVAL);
@@ -145,15 +143,5 @@ public final class ImageOpener {
         } catch (IOException e) {
             return p.toAbsolutePath().normalize();
         }
-    }
-
-    /** qcow2 by its magic, raw otherwise. */
-    public ImageFormat probe(HostFile file) throws IOException {
-        if (file.size() < 4) {
-            return ImageFormat.RAW;
-        }
-        ByteBuffer head = ByteBuffer.allocateDirect(4);
-        long got = Futures.await(engine.submit(new IoRequest.Read(file, 0, head)));
-        return got == 4 && head.getInt(0) == QCOW2_MAGIC ? ImageFormat.QCOW2 : ImageFormat.RAW;
     }
 }

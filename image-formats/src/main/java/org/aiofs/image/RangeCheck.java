@@ -12,6 +12,12 @@ public final class RangeCheck {
         }
     }
 
+    /** The checks every write, write-zeroes and discard makes: the image is writable and the range inside it. */
+    public static void writableRange(BlockImage image, long offset, long length) throws ImageException {
+        writable(image);
+        inside(image, offset, length);
+    }
+
     public static void writable(BlockImage image) throws ImageException {
         if (image.readOnly()) {
             throw new ImageException(image.name() + ": opened read-only", ImageException.EROFS);

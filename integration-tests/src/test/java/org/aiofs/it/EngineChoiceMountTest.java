@@ -74,6 +74,19 @@ class EngineChoiceMountTest {
         assertEquals(-1L, Files.mismatch(image, model), "the device differs from the model");
     }
 
+    /** The format is probed before the device is opened O_DIRECT (a 4-byte O_DIRECT read would fail). */
+    @Test
+    void blockDeviceMountsReadOnlyWithoutAFormat() throws IOException {
+        Path image = TestImages.randomRaw(dir, "probed.img", SIZE, 22);
+        String loop = Commands.run("losetup", "-f", "--show", image.toString()).assertSuccess().stdout().trim();
+        try (MountedImage m = MountedImage.mount(Path.of(loop), dir, "--read-only")) {
+            assertEquals("none", PartitionMountTest.info(m).at("/engine/cache").asText());
+            assertEquals(-1L, Files.mismatch(m.disk(), image));
+        } finally {
+            Commands.run("losetup", "-d", loop).assertSuccess();
+        }
+    }
+
     @Test
     void qcow2OnIoUringAsked() throws IOException {
         Path image = dir.resolve("vm.qcow2");

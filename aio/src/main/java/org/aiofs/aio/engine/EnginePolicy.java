@@ -7,8 +7,8 @@ import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 
 /**
- * Chooses the engine and cache mode for one host file from {@code --engine auto|NAME} and
- * {@code --cache auto|writeback|writethrough|none|directsync|unsafe}, by probing.
+ * Chooses the cache mode and then the engine for one host file, from {@code --cache
+ * auto|writeback|writethrough|none|directsync|unsafe} and {@code --engine auto|NAME}, by probing.
  * auto: a regular file is buffered (the host page cache is shared with everything else)
  * on the thread pool: `aiofs bench` here has io_uring ahead on page-cache reads but at
  * about half the pool's IOPS on buffered writes (ext4 hands them to one kernel worker),
@@ -20,33 +20,41 @@ public final class EnginePolicy {
     private EnginePolicy() {
     }
 
+    /** Both steps: {@link #cache}, then {@link #engine} for that cache mode. */
     public static EngineChoice choose(String engine, String cache, Path target) {
+        return engine(engine, cache(cache, target), target);
+    }
+
+    /** auto: O_DIRECT for a block device (when it takes it), buffered for a file. */
+    public static CacheChoice cache(String cache, Path target) {
         boolean blockDevice = Files.exists(target) && !Files.isRegularFile(target);
-        CacheMode mode;
-        StringBuilder why = new StringBuilder();
-        if (cache.equals("auto")) {
-            mode = blockDevice ? CacheMode.NONE : CacheMode.WRITEBACK;
-            why.append(blockDevice ? "block device: O_DIRECT" : "regular file: buffered (page cache shared)");
-            if (mode.direct()) {
-                ProbeResult direct = DirectIoProbe.probe(target);
-                if (!direct.supported()) {
-                    mode = CacheMode.WRITEBACK;
-                    why.append(" refused (").append(direct.reason()).append("), buffered instead");
-                } else {
-                    why.append(", ").append(direct.reason());
-                }
+        if (!cache.equals("auto")) {
+            CacheMode mode = CacheMode.parse(cache);
+            String why = "cache " + mode.label() + " as asked";
+            if (!mode.direct()) {
+                return new CacheChoice(mode, why);
             }
-        } else {
-            mode = CacheMode.parse(cache);
-            why.append("cache ").append(mode.label()).append(" as asked");
-            if (mode.direct()) {
-                ProbeResult direct = DirectIoProbe.probe(target);
-                if (!direct.supported()) {
-                    throw new IllegalArgumentException("--cache " + cache + " needs O_DIRECT: " + direct.reason());
-                }
-                why.append(", ").append(direct.reason());
+            ProbeResult direct = DirectIoProbe.probe(target);
+            if (!direct.supported()) {
+                throw new IllegalArgumentException("--cache " + cache + " needs O_DIRECT: " + direct.reason());
             }
+            return new CacheChoice(mode, why + ", " + direct.reason());
         }
+        if (!blockDevice) {
+            return new CacheChoice(CacheMode.WRITEBACK, "regular file: buffered (page cache shared)");
+        }
+        ProbeResult direct = DirectIoProbe.probe(target);
+        if (!direct.supported()) {
+            return new CacheChoice(CacheMode.WRITEBACK,
+                    "block device: O_DIRECT refused (" + direct.reason() + "), buffered instead");
+        }
+        return new CacheChoice(CacheMode.NONE, "block device: O_DIRECT, " + direct.reason());
+    }
+
+    /** The engine for a file opened with the chosen cache mode; the reason carries the cache's. */
+    public static EngineChoice engine(String engine, CacheChoice cache, Path target) {
+        CacheMode mode = cache.mode();
+        String why = cache.reason();
         try (HostFile file = HostFile.open(target, true, mode.direct())) {
             if (!engine.equals("auto")) {
                 ProbeResult probe = Engines.probe(engine, file);

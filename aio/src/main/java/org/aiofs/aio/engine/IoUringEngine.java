@@ -19,10 +19,9 @@ import org.aiofs.aio.nativeio.OpenFlags;
  * submission ring and handed over with one io_uring_enter. One completion thread reaps the CQEs and completes the futures
  * (callbacks therefore run on it, or on a submitter that finds completions already posted:
  * they must not block).
- * <p>A batch holding a barrier keeps the interface's promise that nothing after a failed request
- * runs (qcow2 links an L2 entry only after its data and refcounts are durable): the kernel's
- * drain orders but does not cancel, so such batches go through the futures gate of
- * {@link IoEngine#submitBatch} instead, one ring submission per side of each barrier.
+ * <p>Barriers are kept by {@link IoEngine#submitBatch}'s futures gate, not by IOSQE_IO_DRAIN:
+ * the kernel's drain orders but does not cancel, and the interface promises that nothing after
+ * a failed request runs (qcow2 links an L2 entry only after its data and refcounts are durable).
  */
 public final class IoUringEngine implements IoEngine {
     public static final String NAME = "io_uring";
@@ -106,19 +105,17 @@ public final class IoUringEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, true, false, true);
+        return new EngineCapabilities(true, true, true, false, false, true);
     }
 
     @Override
     public CompletableFuture<Long> submit(IoRequest request) {
-        return submitBatch(List.of(request)).get(0);
+        return submitRun(List.of(request)).get(0);
     }
 
+    /** A run goes into the submission ring and to the kernel with one io_uring_enter. */
     @Override
-    public List<CompletableFuture<Long>> submitBatch(List<? extends IoRequest> batch) {
-        if (batch.stream().anyMatch(r -> r instanceof IoRequest.Barrier)) {
-            return IoEngine.super.submitBatch(batch);
-        }
+    public List<CompletableFuture<Long>> submitRun(List<? extends IoRequest> batch) {
         List<CompletableFuture<Long>> results = new ArrayList<>(batch.size());
         boolean pushed = false;
         submitLock.lock();

@@ -138,44 +138,9 @@ public final class LinuxAioEngine implements IoEngine {
         return submitRun(List.of(request)).get(0);
     }
 
-    /** Runs between barriers go to the kernel in one io_submit each; a barrier waits for its run. */
+    /** A run goes to the kernel in one io_submit. */
     @Override
-    public List<CompletableFuture<Long>> submitBatch(List<? extends IoRequest> batch) {
-        List<CompletableFuture<Long>> results = new ArrayList<>(batch.size());
-        List<IoRequest> run = new ArrayList<>();
-        CompletableFuture<?> gate = CompletableFuture.completedFuture(null);
-        for (int i = 0; i <= batch.size(); i++) {
-            IoRequest request = i < batch.size() ? batch.get(i) : null;
-            if (request != null && !(request instanceof IoRequest.Barrier)) {
-                run.add(request);
-                continue;
-            }
-            List<IoRequest> thisRun = List.copyOf(run);
-            run.clear();
-            List<CompletableFuture<Long>> runResults;
-            if (gate.isDone() && !gate.isCompletedExceptionally()) {
-                runResults = submitRun(thisRun);
-            } else {
-                runResults = new ArrayList<>();
-                CompletableFuture<List<CompletableFuture<Long>>> later = gate.thenApply(x -> submitRun(thisRun));
-                for (int k = 0; k < thisRun.size(); k++) {
-                    int index = k;
-                    runResults.add(later.thenCompose(list -> list.get(index)));
-                }
-            }
-            results.addAll(runResults);
-            if (request != null) {
-                CompletableFuture<Long> barrier = CompletableFuture
-                        .allOf(runResults.toArray(CompletableFuture[]::new))
-                        .thenCombine(gate, (a, b) -> 0L);
-                results.add(barrier);
-                gate = barrier;
-            }
-        }
-        return results;
-    }
-
-    private List<CompletableFuture<Long>> submitRun(List<IoRequest> run) {
+    public List<CompletableFuture<Long>> submitRun(List<? extends IoRequest> run) {
         List<CompletableFuture<Long>> results = new ArrayList<>(run.size());
         submitLock.lock();
         try {

@@ -9,8 +9,6 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.aiofs.aio.HostFile;
-import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
 import org.aiofs.image.qcow2.check.Qcow2CheckResult;
@@ -60,17 +58,13 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
-    String output;
+    ReportFormat output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("human") && !output.equals("json")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--output must be human or json, not "
-                    + output);
-        }
         RepairMode mode = repairMode();
         PrintWriter err = spec.commandLine().getErr();
         ImageFormat f;
@@ -94,7 +88,7 @@ public final class CheckCommand implements Callable<Integer> {
             return Qcow2CheckResult.EXIT_CHECK_FAILED;
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (output.equals("json")) {
+        if (output == ReportFormat.json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(r)));
         } else {
             out.print(text(r));
@@ -125,9 +119,7 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     private ImageFormat probe() throws IOException {
-        try (HostFile file = HostFile.open(image, true, false); SyncEngine engine = new SyncEngine()) {
-            return new ImageOpener(engine).probe(file);
-        }
+        return ImageOpener.probe(image);
     }
 
     /** qemu-img's ImageCheck keys; as qemu-img, optional counts are left out when zero. */

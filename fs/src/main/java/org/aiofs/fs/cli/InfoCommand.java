@@ -27,8 +27,8 @@ import picocli.CommandLine.Parameters;
 /** `aiofs info`: what `qemu-img info` says about an image, in its words (text) or its keys (JSON). */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show what an image is, like qemu-img info; given a mountpoint, what the mount serves and how.",
-                "Format, virtual size, cluster size, version, compression type, backing chain, snapshots,",
-                "dirty/corrupt bits and the bytes it takes on the host."},
+                "Format, virtual size, cluster size, version, compression type, backing chain, snapshots, "
+                        + "dirty/corrupt bits and the bytes it takes on the host."},
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
 public final class InfoCommand implements Callable<Integer> {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
@@ -43,19 +43,15 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
-    String output;
+    ReportFormat output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("human") && !output.equals("json")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--output must be human or json, not "
-                    + output);
-        }
         if (MountedInfo.isMount(image)) {
-            MountedInfo.print(image, output.equals("json"), spec.commandLine().getOut());
+            MountedInfo.print(image, output == ReportFormat.json, spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return 0;
         }
@@ -69,7 +65,7 @@ public final class InfoCommand implements Callable<Integer> {
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (output.equals("json")) {
+        if (output == ReportFormat.json) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(info)));
         } else {
             out.print(text(info));

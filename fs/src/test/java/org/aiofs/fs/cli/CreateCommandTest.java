@@ -3,50 +3,23 @@ package org.aiofs.fs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `aiofs create` makes what `qemu-img create` makes, judged by qemu-img info and check. */
 class CreateCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out, err);
-    }
-
     private JsonNode info(String image) throws Exception {
-        Result r = run("qemu-img", "info", "--output=json", image);
+        CliResult r = CliResult.run(dir, "qemu-img", "info", "--output=json", image);
         assertEquals(0, r.exit(), r.err());
         return new ObjectMapper().readTree(r.out());
-    }
-
-    private static Result aiofs(String... args) {
-        CommandLine cl = AiofsCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
     }
 
     private String path(String name) {
@@ -55,7 +28,7 @@ class CreateCommandTest {
 
     @Test
     void qcow2WithOptionsAndSuffixedSize() throws Exception {
-        Result r = aiofs("create", "-f", "qcow2", "-o", "cluster_size=16k,compression_type=zstd,extended_l2=on",
+        CliResult r = CliResult.aiofs("create", "-f", "qcow2", "-o", "cluster_size=16k,compression_type=zstd,extended_l2=on",
                 "-o", "refcount_bits=64,lazy_refcounts=on", path("a.qcow2"), "3G");
         assertEquals(0, r.exit(), r.err());
         JsonNode info = info("a.qcow2");
@@ -66,15 +39,15 @@ class CreateCommandTest {
         assertTrue(data.get("extended-l2").asBoolean());
         assertTrue(data.get("lazy-refcounts").asBoolean());
         assertEquals(64, data.get("refcount-bits").asInt());
-        assertEquals(0, run("qemu-io", "-c", "write -P 9 2G 1M", "a.qcow2").exit());
-        assertEquals(0, run("qemu-img", "check", "a.qcow2").exit());
-        assertEquals(0, aiofs("check", path("a.qcow2")).exit());
+        assertEquals(0, CliResult.run(dir, "qemu-io", "-c", "write -P 9 2G 1M", "a.qcow2").exit());
+        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "a.qcow2").exit());
+        assertEquals(0, CliResult.aiofs("check", path("a.qcow2")).exit());
     }
 
     @Test
     void backingWithoutSizeTakesTheBackingSizeAndProbedFormat() throws Exception {
-        assertEquals(0, run("qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "7M").exit());
-        Result r = aiofs("create", "-f", "qcow2", "-b", "base.qcow2", path("top.qcow2"));
+        assertEquals(0, CliResult.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "7M").exit());
+        CliResult r = CliResult.aiofs("create", "-f", "qcow2", "-b", "base.qcow2", path("top.qcow2"));
         assertEquals(0, r.exit(), r.err());
         JsonNode info = info("top.qcow2");
         assertEquals(7L << 20, info.get("virtual-size").asLong());
@@ -82,19 +55,19 @@ class CreateCommandTest {
         assertEquals("qcow2", info.get("backing-filename-format").asText());
 
         Files.write(dir.resolve("base.raw"), new byte[1 << 20]);
-        r = aiofs("create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "-o", "compat=0.10", path("top2.qcow2"),
+        r = CliResult.aiofs("create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "-o", "compat=0.10", path("top2.qcow2"),
                 "2M");
         assertEquals(0, r.exit(), r.err());
         info = info("top2.qcow2");
         assertEquals(2L << 20, info.get("virtual-size").asLong());
         assertEquals("raw", info.get("backing-filename-format").asText());
         assertEquals("0.10", info.get("format-specific").get("data").get("compat").asText());
-        assertEquals(0, run("qemu-img", "check", "top2.qcow2").exit());
+        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "top2.qcow2").exit());
     }
 
     @Test
     void missingBackingIsRefused() {
-        Result r = aiofs("create", "-f", "qcow2", "-b", "nothing.qcow2", path("top.qcow2"));
+        CliResult r = CliResult.aiofs("create", "-f", "qcow2", "-b", "nothing.qcow2", path("top.qcow2"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("nothing.qcow2"), r.err());
         assertTrue(Files.notExists(dir.resolve("top.qcow2")));
@@ -102,12 +75,12 @@ class CreateCommandTest {
 
     @Test
     void rawIsASparseFileAndExistingFilesAreRefused() throws Exception {
-        Result r = aiofs("create", "-f", "raw", path("a.raw"), "1.5G");
+        CliResult r = CliResult.aiofs("create", "-f", "raw", path("a.raw"), "1.5G");
         assertEquals(0, r.exit(), r.err());
         assertEquals(1536L << 20, Files.size(dir.resolve("a.raw")));
         assertTrue(info("a.raw").get("actual-size").asLong() < (1 << 20));
         Files.writeString(dir.resolve("keep.qcow2"), "precious");
-        r = aiofs("create", "-f", "qcow2", path("keep.qcow2"), "1G");
+        r = CliResult.aiofs("create", "-f", "qcow2", path("keep.qcow2"), "1G");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("never overwrites"), r.err());
         assertEquals("precious", Files.readString(dir.resolve("keep.qcow2")));
@@ -115,17 +88,17 @@ class CreateCommandTest {
 
     @Test
     void invalidOptionsAreRefusedWithQemusReasons() {
-        Result r = aiofs("create", "-f", "qcow2", "-o", "compat=0.10,lazy_refcounts=on", path("a.qcow2"), "1G");
+        CliResult r = CliResult.aiofs("create", "-f", "qcow2", "-o", "compat=0.10,lazy_refcounts=on", path("a.qcow2"), "1G");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("Lazy refcounts only supported with compatibility level 1.1"), r.err());
-        r = aiofs("create", "-f", "qcow2", "-o", "cluster_size=4k,extended_l2=on", path("a.qcow2"), "1G");
+        r = CliResult.aiofs("create", "-f", "qcow2", "-o", "cluster_size=4k,extended_l2=on", path("a.qcow2"), "1G");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("at least 16384 bytes"), r.err());
-        r = aiofs("create", "-f", "qcow2", "-o", "preallocation=full", path("a.qcow2"), "1G");
+        r = CliResult.aiofs("create", "-f", "qcow2", "-o", "preallocation=full", path("a.qcow2"), "1G");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("preallocation"), r.err());
-        assertEquals(2, aiofs("create", "-f", "qcow2", path("a.qcow2"), "12Q").exit());
-        assertEquals(1, aiofs("create", "-f", "qcow2", path("a.qcow2")).exit());
+        assertEquals(2, CliResult.aiofs("create", "-f", "qcow2", path("a.qcow2"), "12Q").exit());
+        assertEquals(1, CliResult.aiofs("create", "-f", "qcow2", path("a.qcow2")).exit());
         assertTrue(Files.notExists(dir.resolve("a.qcow2")));
     }
 }

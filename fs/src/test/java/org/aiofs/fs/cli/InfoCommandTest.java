@@ -3,59 +3,32 @@ package org.aiofs.fs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `aiofs info` says what `qemu-img info` says, on the facts it shows. */
 class InfoCommandTest {
     @TempDir
     Path dir;
 
-    private String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
-        return out;
-    }
-
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result aiofs(String... args) {
-        CommandLine cl = AiofsCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
-
     @Test
     void jsonMatchesQemuImgInfo() throws Exception {
-        run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
-        run("qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
-        run("qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
-        run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
+        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
+        CliResult.ok(dir, "qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
+        CliResult.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
+        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
                 "compression_type=zstd,extended_l2=on,lazy_refcounts=on,data_file=top.data", "top.qcow2", "6M");
-        run("qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
+        CliResult.ok(dir, "qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
         ObjectMapper json = new ObjectMapper();
         for (String image : List.of("base.qcow2", "top.qcow2")) {
             Path path = dir.resolve(image);
-            JsonNode qemu = json.readTree(run("qemu-img", "info", "--output=json", image));
-            Result r = aiofs("info", "--output", "json", path.toString());
+            JsonNode qemu = json.readTree(CliResult.ok(dir, "qemu-img", "info", "--output=json", image));
+            CliResult r = CliResult.aiofs("info", "--output", "json", path.toString());
             assertEquals(0, r.exit(), r.err());
             JsonNode ours = json.readTree(r.out());
             for (String key : List.of("format", "virtual-size", "cluster-size", "backing-filename",
@@ -87,9 +60,9 @@ class InfoCommandTest {
 
     @Test
     void textResemblesQemuImgInfo() throws Exception {
-        run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
-        String qemu = run("qemu-img", "info", "v2.qcow2");
-        Result r = aiofs("info", dir.resolve("v2.qcow2").toString());
+        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
+        String qemu = CliResult.ok(dir, "qemu-img", "info", "v2.qcow2");
+        CliResult r = CliResult.aiofs("info", dir.resolve("v2.qcow2").toString());
         assertEquals(0, r.exit(), r.err());
         for (String line : List.of("file format: qcow2", "virtual size: 1.5 GiB (1610612736 bytes)",
                 "cluster_size: 65536", "compat: 0.10", "refcount bits: 16")) {
@@ -100,12 +73,12 @@ class InfoCommandTest {
 
     @Test
     void malformedImageGivesOneLineAndExitOne() throws Exception {
-        run("qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
+        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
         try (var f = new java.io.RandomAccessFile(dir.resolve("bad.qcow2").toFile(), "rw")) {
             f.seek(20);
             f.writeInt(40); // cluster_bits
         }
-        Result r = aiofs("info", dir.resolve("bad.qcow2").toString());
+        CliResult r = CliResult.aiofs("info", dir.resolve("bad.qcow2").toString());
         assertEquals(1, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("bad.qcow2") && r.err().contains("cluster_bits 40"), r.err());

@@ -154,8 +154,7 @@ public final class Slice implements BlockImage {
 
     private void checkWritable(long offset, long len) throws ImageException {
         checkOpen();
-        RangeCheck.writable(this);
-        RangeCheck.inside(this, offset, len);
+        RangeCheck.writableRange(this, offset, len);
     }
 
     private void checkOpen() throws ImageException {

@@ -9,10 +9,20 @@ import org.aiofs.image.ImageException;
 
 /**
  * The header extensions that follow the header inside the first cluster: backing format,
- * feature names, external data file name. Unknown extensions are skipped, as the spec says.
+ * feature names, external data file name, bitmaps. Unknown extensions are skipped, as the spec says.
+ *
+ * @param bitmapsExtension the bitmaps extension's fields as stored (unchecked), or null when absent
  */
 public record HeaderExtensions(String backingFormat, String dataFile, Map<String, String> featureNames,
-        boolean bitmaps, int unknownCount) {
+        BitmapsExtension bitmapsExtension, int unknownCount) {
+
+    /** nb_bitmaps, bitmap_directory_size and bitmap_directory_offset; all 0 when the extension is too short. */
+    public record BitmapsExtension(long length, int count, long directorySize, long directoryOffset) {
+    }
+
+    public boolean bitmaps() {
+        return bitmapsExtension != null;
+    }
 
     public static final int END = 0;
     public static final int BACKING_FORMAT = 0xe2792aca;
@@ -30,7 +40,7 @@ public record HeaderExtensions(String backingFormat, String dataFile, Map<String
         String backingFormat = null;
         String dataFile = null;
         Map<String, String> names = new TreeMap<>();
-        boolean bitmaps = false;
+        BitmapsExtension bitmaps = null;
         int unknown = 0;
         int end = firstCluster.limit();
         int pos = start;
@@ -57,7 +67,9 @@ public record HeaderExtensions(String backingFormat, String dataFile, Map<String
                 case BACKING_FORMAT -> backingFormat = string(image, "backing format extension", firstCluster, data, len);
                 case DATA_FILE -> dataFile = string(image, "external data file name extension", firstCluster, data, len);
                 case FEATURE_NAMES -> featureNames(firstCluster, data, len, names);
-                case BITMAPS -> bitmaps = true;
+                case BITMAPS -> bitmaps = len < 24 ? new BitmapsExtension(len, 0, 0, 0)
+                        : new BitmapsExtension(len, firstCluster.getInt(data), firstCluster.getLong(data + 8),
+                                firstCluster.getLong(data + 16));
                 case ENCRYPTION -> throw new ImageException(image + ": encrypted images are not supported",
                         ImageException.ENOTSUP);
                 default -> unknown++;

@@ -346,8 +346,7 @@ public final class Qcow2Image implements BlockImage {
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src) {
         try {
-            RangeCheck.writable(this);
-            RangeCheck.inside(this, offset, src.remaining());
+            RangeCheck.writableRange(this, offset, src.remaining());
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -360,8 +359,7 @@ public final class Qcow2Image implements BlockImage {
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
         try {
-            RangeCheck.writable(this);
-            RangeCheck.inside(this, offset, length);
+            RangeCheck.writableRange(this, offset, length);
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.StampedLock;
 
+import org.aiofs.aio.BufferPool;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -59,6 +60,8 @@ final class Qcow2Writer {
     private final HeaderFlags flags;
     private final OverlapGuard guard;
     private final PendingLinks links;
+    /** Copy-on-write buffers (a cluster at most), reused: a small write into a new cluster needs one. */
+    private final BufferPool cowBuffers;
 
     Qcow2Writer(String name, HostFile file, HostFile dataFile, IoEngine engine, ClusterMap map, Qcow2Reader reader,
             Refcounts refcounts, MetadataMap meta, BlockImage backing, Qcow2Header header, long virtualSize) {
@@ -82,6 +85,7 @@ final class Qcow2Writer {
         this.virtualSize = virtualSize;
         this.flags = new HeaderFlags(file, engine, header);
         this.guard = new OverlapGuard(name, meta, flags, clusterSize);
+        this.cowBuffers = new BufferPool(clusterSize, 4096, 16);
         this.links = new PendingLinks(engine, file, dataFile, map, refcounts, guard, header.l1TableOffset(),
                 clusterBits);
         refcounts.checkWith(guard::checked, guard::verifyFree);
@@ -224,11 +228,12 @@ final class Qcow2Writer {
         if (from == writeFrom && to == writeTo) {
             plan.dataA.add(dataWrite(host + (writeFrom - gc), data)); // nothing to copy on write
         } else {
-            ByteBuffer buf = ByteBuffer.allocateDirect((int) (writeTo - writeFrom));
+            ByteBuffer buf = plan.scratch((int) (writeTo - writeFrom));
             long viewEnd = Math.min(writeTo, virtualSize);
             if (viewEnd > writeFrom) {
                 Futures.await(reader.read(writeFrom, buf.slice(0, (int) (viewEnd - writeFrom))));
             }
+            zeroFrom(buf, (int) Math.max(0, viewEnd - writeFrom)); // past the disk's end: zeroes, not a reused buffer's bytes
             buf.put((int) (from - writeFrom), data, data.position(), data.remaining());
             plan.dataA.add(dataWrite(host + (writeFrom - gc), buf));
         }
@@ -448,6 +453,7 @@ final class Qcow2Writer {
         final List<IoRequest> dataA = new ArrayList<>();
         final Map<Long, L2Table> newTables = new TreeMap<>();
         private final List<Runnable> undo = new ArrayList<>();
+        private final List<ByteBuffer> scratch = new ArrayList<>();
         private final int freesBefore = links.freesQueued();
 
         void setEntry(Slot slot, long word, long bitmap) {
@@ -464,6 +470,18 @@ final class Qcow2Writer {
             links.freeEntry(e, kind, external);
         }
 
+        /** A pooled buffer for this operation's data, given back once its I/O is over. */
+        ByteBuffer scratch(int size) {
+            ByteBuffer b = cowBuffers.acquire(size);
+            scratch.add(b);
+            return b;
+        }
+
+        void releaseScratch() {
+            scratch.forEach(cowBuffers::release);
+            scratch.clear();
+        }
+
         void onUndo(Runnable action) {
             undo.add(action);
         }
@@ -474,6 +492,7 @@ final class Qcow2Writer {
                 undo.get(i).run();
             }
             links.dropFreesAfter(freesBefore);
+            releaseScratch();
         }
     }
 
@@ -503,7 +522,11 @@ final class Qcow2Writer {
                 batch.add(checked(new IoRequest.Write(file, t.getKey(), t.getValue().encode(0, t.getValue().entries())),
                         MetadataMap.Kind.ACTIVE_L2));
             }
-            PendingLinks.awaitAll(engine.submitBatch(batch));
+            try {
+                PendingLinks.awaitAll(engine.submitBatch(batch));
+            } finally {
+                plan.releaseScratch();
+            }
             map.fileGrew(file.size());
         } catch (IOException | RuntimeException e) {
             // This operation is taken back; the ones before it wrote their step (A) in full,
@@ -519,6 +542,12 @@ final class Qcow2Writer {
         }
         if (links.operationDone()) {
             links.commit();
+        }
+    }
+
+    private static void zeroFrom(ByteBuffer b, int from) {
+        for (int i = from; i < b.limit(); i++) {
+            b.put(i, (byte) 0);
         }
     }
 

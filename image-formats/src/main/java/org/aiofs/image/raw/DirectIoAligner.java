@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.StampedLock;
 
 import com.kenai.jffi.MemoryIO;
+import org.aiofs.aio.BufferPool;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -17,17 +18,22 @@ import org.aiofs.aio.IoRequest;
  * through an aligned bounce buffer, and unaligned writes become read-modify-write of the
  * blocks they touch. Those run under an exclusive lock (aligned writes share it), so a
  * concurrent write to the same block is never lost between the read and the write back.
+ * Bounce buffers come from a pool: the FUSE buffer is never sector-aligned, so nearly every
+ * request on a block device takes this path.
  */
 final class DirectIoAligner {
     private final HostFile file;
     private final IoEngine engine;
     private final int alignment;
     private final StampedLock blocks = new StampedLock();
+    /** A FUSE request (128 KiB at most) widened to whole blocks at both ends. */
+    private final BufferPool bounces;
 
     DirectIoAligner(HostFile file, IoEngine engine) {
         this.file = file;
         this.engine = engine;
         this.alignment = file.alignment();
+        this.bounces = new BufferPool((128 << 10) + 2 * alignment, alignment, 64);
     }
 
     boolean aligned(long offset, ByteBuffer buffer) {
@@ -44,27 +50,32 @@ final class DirectIoAligner {
             return engine.submit(new IoRequest.Read(file, offset, dst));
         }
         long start = alignDown(offset);
-        ByteBuffer bounce = bounce(alignUp(offset + dst.remaining()) - start);
+        ByteBuffer bounce = bounces.acquire((int) (alignUp(offset + dst.remaining()) - start));
         return engine.submit(new IoRequest.Read(file, start, bounce)).thenApply(got -> {
             int skip = (int) (offset - start);
             int have = (int) Math.max(0, Math.min(dst.remaining(), got - skip));
             dst.duplicate().put(bounce.slice(skip, have));
             return (long) have;
-        });
+        }).whenComplete((n, e) -> bounces.release(bounce));
     }
 
     CompletableFuture<Void> write(long offset, ByteBuffer src) {
         if (aligned(offset, src.remaining())) {
             // whole blocks: no read needed, at most a copy into an aligned buffer
-            ByteBuffer data = aligned(offset, src) ? src : bounce(src.remaining()).put(src.duplicate()).flip();
+            ByteBuffer bounce = aligned(offset, src) ? null : bounces.acquire(src.remaining());
+            ByteBuffer data = bounce == null ? src : bounce.put(src.duplicate()).flip();
             long stamp = blocks.readLock();
-            return engine.submit(new IoRequest.Write(file, offset, data))
-                    .whenComplete((n, e) -> blocks.unlockRead(stamp)).thenApply(n -> null);
+            return engine.submit(new IoRequest.Write(file, offset, data)).whenComplete((n, e) -> {
+                blocks.unlockRead(stamp);
+                if (bounce != null) {
+                    bounces.release(bounce);
+                }
+            }).thenApply(n -> null);
         }
+        long start = alignDown(offset);
+        ByteBuffer bounce = bounces.acquire((int) (alignUp(offset + src.remaining()) - start));
         long stamp = blocks.writeLock();
         try {
-            long start = alignDown(offset);
-            ByteBuffer bounce = bounce(alignUp(offset + src.remaining()) - start);
             Futures.await(engine.submit(new IoRequest.Read(file, start, bounce)));
             bounce.duplicate().position((int) (offset - start)).put(src.duplicate());
             Futures.await(engine.submit(new IoRequest.Write(file, start, bounce)));
@@ -73,6 +84,7 @@ final class DirectIoAligner {
             return CompletableFuture.failedFuture(e);
         } finally {
             blocks.unlockWrite(stamp);
+            bounces.release(bounce);
         }
     }
 
@@ -93,10 +105,6 @@ final class DirectIoAligner {
                 ? new IoRequest.PunchHole(file, middleStart, middleEnd - middleStart)
                 : new IoRequest.ZeroRange(file, middleStart, middleEnd - middleStart);
         return CompletableFuture.allOf(head, tail, engine.submit(middle));
-    }
-
-    private ByteBuffer bounce(long length) {
-        return ByteBuffer.allocateDirect((int) length + alignment).alignedSlice(alignment).limit((int) length);
     }
 
     private long alignDown(long v) {

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.raw.RawImage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GptTableTest {
+class GptTableTest extends EngineTestBase {
     private static final long MIB = 1 << 20;
     private static final String LINUX = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
     private static final String ESP = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
@@ -26,20 +24,8 @@ class GptTableTest {
             + "size=2M, type=" + SWAP + ", name=\"swap\"\n"
             + "size=4M, type=" + HOME + ", name=\"h\u00e9me\"\n";
 
-    private static ThreadPoolEngine engine;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(2);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private PartitionTable read(Path disk) throws Exception {
         try (RawImage image = TestDisks.open(disk, true, engine)) {

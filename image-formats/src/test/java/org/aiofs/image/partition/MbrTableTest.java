@@ -8,29 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.raw.RawImage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MbrTableTest {
+class MbrTableTest extends EngineTestBase {
     private static final long MIB = 1 << 20;
-    private static ThreadPoolEngine engine;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(2);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private PartitionTable read(Path disk) throws Exception {
         try (RawImage image = TestDisks.open(disk, true, engine)) {

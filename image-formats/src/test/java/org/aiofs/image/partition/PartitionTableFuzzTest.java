@@ -15,10 +15,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.raw.RawImage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,23 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Random damage to real and hand-made tables: reading must always finish, never throw, and
  * return only partitions that lie inside the disk without overlapping.
  */
-class PartitionTableFuzzTest {
+class PartitionTableFuzzTest extends EngineTestBase {
     private static final long DISK = 4 << 20;
     private static final int[] TYPES = {0x00, 0x83, 0x05, 0x0f, 0x85, 0x07, 0xee};
-    private static ThreadPoolEngine engine;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(2);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private PartitionTable readChecked(Path disk) throws Exception {
         PartitionTable table;

@@ -13,36 +13,22 @@ import java.util.List;
 import java.util.Random;
 
 import org.aiofs.aio.Futures;
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.raw.RawImage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SliceTest {
+class SliceTest extends EngineTestBase {
     private static final long MIB = 1 << 20;
-    private static ThreadPoolEngine engine;
-
     @TempDir
     Path dir;
     private Path disk;
     private TestDisks.Expected second; // partition 2 as sfdisk reports it, in sectors
     private long start;
     private long size;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(2);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     @BeforeEach
     void makeDisk() throws Exception {

@@ -14,31 +14,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.aiofs.aio.Futures;
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageOpener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hand-damaged images: refused at open, or EIO on the read that meets the damage, with the field named. */
-class Qcow2MalformedTest {
-    private static ThreadPoolEngine engine;
-
+class Qcow2MalformedTest extends EngineTestBase {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(2);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     /** A v3 image, 64 KiB clusters, with data at 0 so an L2 table exists. */
     private Path image(String name) throws Exception {

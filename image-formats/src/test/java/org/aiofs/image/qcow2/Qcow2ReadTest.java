@@ -14,34 +14,19 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import org.aiofs.aio.Futures;
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Images made by qemu-img/qemu-io, read through the driver, compared with `qemu-img convert -O raw`. */
-class Qcow2ReadTest {
-    private static ThreadPoolEngine engine;
-
+class Qcow2ReadTest extends EngineTestBase {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(4);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private BlockImage open(String image) throws IOException {
         return new ImageOpener(engine).open(dir.resolve(image), null, true);

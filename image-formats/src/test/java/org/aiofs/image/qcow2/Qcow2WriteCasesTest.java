@@ -11,31 +11,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.aiofs.aio.Futures;
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One write case at a time, with QEMU's map/check/convert saying what the image became. */
-class Qcow2WriteCasesTest {
-    private static ThreadPoolEngine engine;
-
+class Qcow2WriteCasesTest extends EngineTestBase {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(4);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private BlockImage openWritable(String image) throws Exception {
         return new ImageOpener(engine).open(dir.resolve(image), ImageFormat.QCOW2, false);

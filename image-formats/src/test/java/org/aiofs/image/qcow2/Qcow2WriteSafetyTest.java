@@ -20,32 +20,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.aiofs.aio.Futures;
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Concurrent writers, the overlap check, and the header bits a writable open must respect. */
-class Qcow2WriteSafetyTest {
-    private static ThreadPoolEngine engine;
-
+class Qcow2WriteSafetyTest extends EngineTestBase {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(4);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     private BlockImage openWritable(String image) throws IOException {
         return new ImageOpener(engine).open(dir.resolve(image), ImageFormat.QCOW2, false);

@@ -3,20 +3,15 @@ package org.aiofs.image.qcow2;
 import static org.aiofs.image.qcow2.QemuTools.qemuImg;
 import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,21 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with a raw model; QEMU then judges: `qemu-img check` finds nothing (no error, no leak)
  * and `qemu-img compare` finds the image equal to the model.
  */
-class Qcow2WriteTest {
-    private static ThreadPoolEngine engine;
-
+class Qcow2WriteTest extends EngineTestBase {
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startEngine() {
-        engine = new ThreadPoolEngine(4);
-    }
-
-    @AfterAll
-    static void stopEngine() {
-        engine.close();
-    }
 
     /** The model starts as QEMU's view of the image (so backing data and old content count too). */
     private void workload(String image, int clusterSize, int operations, long seed) throws Exception {

@@ -31,34 +31,22 @@ final class BitmapReferences {
         this.directoryOffset = directoryOffset;
     }
 
-    /** The bitmaps extension of the first cluster, or null when there is none or it is not valid. */
-    static BitmapReferences find(String image, Qcow2Header header, ByteBuffer firstCluster) throws ImageException {
-        if ((header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
+    /** What the bitmaps extension refers to, or null when there is none or the bitmaps are not in use. */
+    static BitmapReferences of(String image, Qcow2Header header, HeaderExtensions.BitmapsExtension extension)
+            throws ImageException {
+        if (extension == null || (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
             return null;
         }
-        int pos = header.extensionsOffset();
-        while (pos + 8 <= firstCluster.limit()) {
-            int type = firstCluster.getInt(pos);
-            long length = Integer.toUnsignedLong(firstCluster.getInt(pos + 4));
-            if (type == HeaderExtensions.END || pos + 8 + length > firstCluster.limit()) {
-                return null;
-            }
-            if (type == HeaderExtensions.BITMAPS) {
-                if (length < 24) {
-                    throw ImageException.corrupt(image, "bitmaps extension is " + length + " bytes (needs 24)");
-                }
-                int n = firstCluster.getInt(pos + 8);
-                long size = firstCluster.getLong(pos + 16);
-                long offset = firstCluster.getLong(pos + 24);
-                if (n < 0 || n > MAX_BITMAPS || size < 0 || size > MAX_DIRECTORY) {
-                    throw ImageException.corrupt(image, "bitmaps extension: " + Integer.toUnsignedString(n)
-                            + " bitmaps, directory of " + size + " bytes exceed QEMU's limits");
-                }
-                return new BitmapReferences(n, size, offset);
-            }
-            pos += 8 + (int) ((length + 7) & ~7L);
+        if (extension.length() < 24) {
+            throw ImageException.corrupt(image, "bitmaps extension is " + extension.length() + " bytes (needs 24)");
         }
-        return null;
+        int n = extension.count();
+        long size = extension.directorySize();
+        if (n < 0 || n > MAX_BITMAPS || size < 0 || size > MAX_DIRECTORY) {
+            throw ImageException.corrupt(image, "bitmaps extension: " + Integer.toUnsignedString(n)
+                    + " bitmaps, directory of " + size + " bytes exceed QEMU's limits");
+        }
+        return new BitmapReferences(n, size, extension.directoryOffset());
     }
 
     void count(ReferenceWalk walk) throws HostIoException {

@@ -63,11 +63,11 @@ public final class Qcow2Checker {
             throw ImageException.corrupt(name, "header_length " + header.headerLength() + " is larger than a cluster");
         }
         ByteBuffer firstCluster = head.slice(0, Math.min(head.limit(), header.clusterSize()));
-        HeaderExtensions.parse(name, firstCluster, header.extensionsOffset());
+        HeaderExtensions extensions = HeaderExtensions.parse(name, firstCluster, header.extensionsOffset());
         List<Qcow2Snapshot> snapshots = header.snapshotCount() == 0 ? List.of()
                 : SnapshotTable.read(meta, header, fileSize);
         long snapshotTableSize = snapshotTableSize(file, header);
-        BitmapReferences bitmaps = BitmapReferences.find(name, header, firstCluster);
+        BitmapReferences bitmaps = BitmapReferences.of(name, header, extensions.bitmapsExtension());
 
         CheckTally tally = new CheckTally(messages);
         if (repair == RepairMode.LEAKS && header.dirty()) {
