@@ -13,7 +13,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test that leaves an aiofs mount behind (after unmounting it, so that one failure
- * does not cascade into the next tests).
+ * does not cascade into the next tests). Only mounts under this JVM's temporary directory
+ * count (surefire points java.io.tmpdir into target/): another test run on the same machine
+ * may mount and unmount at any time, and its mounts are not ours to judge or remove.
  */
 public final class NoMountLeftBehind implements BeforeEachCallback, AfterEachCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoMountLeftBehind.class);
@@ -39,10 +41,12 @@ public final class NoMountLeftBehind implements BeforeEachCallback, AfterEachCal
 
     private static Set<String> aiofsMounts() throws IOException {
         Set<String> mounts = new HashSet<>();
+        String ours = Path.of(System.getProperty("java.io.tmpdir")).toRealPath() + "/";
         List<String> lines = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         for (String line : lines) {
-            if (line.contains(" - fuse.aiofs ")) {
-                mounts.add(line.split(" ")[4]);
+            String mountPoint = line.split(" ")[4];
+            if (line.contains(" - fuse.aiofs ") && mountPoint.startsWith(ours)) {
+                mounts.add(mountPoint);
             }
         }
         return mounts;
