@@ -39,5 +39,7 @@ public interface LibC {
 
     @SaveError int fcntl(int fd, int cmd, @In @Out Pointer arg);
 
+    @SaveError int fcntl(int fd, int cmd, int arg);
+
     String strerror(int errnum);
 }

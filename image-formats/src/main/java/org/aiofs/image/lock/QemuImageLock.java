@@ -2,6 +2,7 @@ package org.aiofs.image.lock;
 
 import java.util.List;
 
+import org.aiofs.aio.FileType;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.OfdLock;
@@ -42,6 +43,9 @@ public final class QemuImageLock {
      * long as the file stays open.
      */
     public static void acquire(HostFile file, boolean write) throws ImageException {
+        if (file.type() == FileType.CHARACTER_DEVICE) {
+            return; // byte-range locks mean nothing on a stream device (and its driver may not answer them)
+        }
         List<Permission> held = write
                 ? List.of(Permission.CONSISTENT_READ, Permission.WRITE, Permission.RESIZE)
                 : List.of(Permission.CONSISTENT_READ);

@@ -2,9 +2,11 @@ package org.aiofs.image.open;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
+import org.aiofs.aio.BlockingIo;
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoRequest;
 import org.aiofs.image.ImageDriver;
 import org.aiofs.image.ImageException;
 
@@ -17,8 +19,16 @@ public final class FormatProbe {
     private FormatProbe() {
     }
 
+    /** The driver for a file the user named (a character device is accepted: the user chose it). */
     public static ImageDriver probe(Path path) throws IOException {
-        return probe(path.toString(), head(path));
+        return probe(path, true);
+    }
+
+    /**
+     * @param userNamed the user named the file (not an image): a character device is then accepted
+     */
+    public static ImageDriver probe(Path path, boolean userNamed) throws IOException {
+        return probe(path.toString(), head(path, userNamed));
     }
 
     static ImageDriver probe(String name, ByteBuffer head) throws ImageException {
@@ -42,14 +52,15 @@ public final class FormatProbe {
         return best;
     }
 
-    /** The file's first {@link ImageDriver#PROBE_BYTES} bytes (fewer for a short file). */
-    private static ByteBuffer head(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path)) {
-            ByteBuffer head = ByteBuffer.allocate(ImageDriver.PROBE_BYTES);
-            while (head.hasRemaining() && ch.read(head) >= 0) {
-                // a block device or a pipe may return less at a time
-            }
-            return head.flip();
+    /**
+     * The file's first {@link ImageDriver#PROBE_BYTES} bytes (fewer for a short file), read
+     * through {@link HostFile}, which refuses what is not an image (a FIFO would block here).
+     */
+    private static ByteBuffer head(Path path, boolean userNamed) throws IOException {
+        try (HostFile file = HostFile.open(path, true, false, userNamed)) {
+            ByteBuffer head = ByteBuffer.allocateDirect(ImageDriver.PROBE_BYTES);
+            long got = BlockingIo.execute(new IoRequest.Read(file, 0, head));
+            return head.limit((int) got);
         }
     }
 }

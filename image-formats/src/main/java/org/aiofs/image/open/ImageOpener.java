@@ -91,7 +91,7 @@ public final class ImageOpener {
             throw new ImageException(path + ": aiofs reads " + driver.name() + " images but does not write them"
                     + " (mount it --read-only)", ImageException.EROFS);
         }
-        HostFile file = HostFile.open(path, readOnly, topImage && direct);
+        HostFile file = HostFile.open(path, readOnly, topImage && direct, topImage);
         try {
             QemuImageLock.acquire(file, !readOnly);
             chain.add(identity(path));
@@ -163,7 +163,7 @@ public final class ImageOpener {
             }
             ImageDriver driver;
             try {
-                driver = format == null || format.isEmpty() ? FormatProbe.probe(backing)
+                driver = format == null || format.isEmpty() ? FormatProbe.probe(backing, false)
                         : ImageDrivers.byName(format);
             } catch (IllegalArgumentException e) {
                 throw new ImageException(naming.path() + ": backing format '" + format + "' is not supported",

@@ -2,10 +2,13 @@ package org.aiofs.image.open;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
@@ -44,6 +47,21 @@ class FormatProbeTest {
             assertThrows(ImageException.class, () -> new ImageOpener(engine).open(image, null, true));
             try (BlockImage asked = new ImageOpener(engine).open(image, "raw", true)) {
                 assertEquals(Files.size(image), asked.size(), "--format raw shows the bytes as they are");
+            }
+        }
+    }
+
+    /** A FIFO (as the image or as a backing file) is refused at once: opening or reading it would block. */
+    @Test
+    void fifosAreRefusedWithoutBlocking() throws Exception {
+        Qemu.ok(dir, "mkfifo", "pipe");
+        Qemu.ok(dir, "qemu-img", "create", "-f", "qcow2", "-u", "-b", "pipe", "-F", "raw", "over.qcow2", "1M");
+        try (SyncEngine engine = new SyncEngine()) {
+            for (String image : new String[] {"pipe", "over.qcow2"}) {
+                IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+                        IOException.class, () -> new ImageOpener(engine).open(dir.resolve(image), null, true)));
+                assertTrue(e.getMessage().contains("pipe: is a FIFO (named pipe), not an image file or block device"),
+                        e.getMessage());
             }
         }
     }
