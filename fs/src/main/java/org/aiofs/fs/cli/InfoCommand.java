@@ -2,6 +2,8 @@ package org.aiofs.fs.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +15,7 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.open.NamedFilePolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +39,11 @@ public final class InfoCommand implements Callable<Integer> {
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
     ReportFormat output;
 
+    @Option(names = "--allow-backing", paramLabel = "DIR|any",
+            description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
+                    + " (any). By default they must lie inside the image's own directory tree."})
+    List<String> allowBacking = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -46,9 +54,17 @@ public final class InfoCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
+        NamedFilePolicy policy;
+        try {
+            policy = NamedFilePolicy.fromOptions(allowBacking);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
         ImageInfo info;
         try (IoEngine engine = new SyncEngine();
-                BlockImage img = new ImageOpener(engine).open(image, format, true)) {
+                BlockImage img = new ImageOpener(engine).withPolicy(policy)
+                        .withNotices(note -> err.println("aiofs: note: " + note)).open(image, format, true)) {
             info = ImageDrivers.describe(img);
         } catch (java.io.IOException e) {
             spec.commandLine().getErr().println("aiofs: " + e.getMessage());

@@ -11,6 +11,8 @@ import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.NamedFilePolicy;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,8 +56,16 @@ public final class MountCommand implements Callable<Integer> {
             description = "FUSE mount options passed on, e.g. allow_other.")
     List<String> fuseOptions = new ArrayList<>();
 
+    @Option(names = "--allow-backing", paramLabel = "DIR|any",
+            description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
+                    + " (any). By default they must lie inside the image's own directory tree."})
+    List<String> allowBacking = new ArrayList<>();
+
     @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
     boolean singleThreaded;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
     boolean notifyReady;
@@ -67,11 +77,17 @@ public final class MountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String imageFormat = format == null ? null : ImageDrivers.byName(format).name();
+        try {
+            NamedFilePolicy.fromOptions(allowBacking);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (foreground) {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
+                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
+                        allowBacking)).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -108,6 +124,9 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (noAutoUnmount) {
             args.add("--no-auto-unmount");
+        }
+        for (String a : allowBacking) {
+            args.add("--allow-backing=" + (a.equals("any") ? a : Path.of(a).toAbsolutePath().toString()));
         }
         for (String o : fuseOptions) {
             args.add("-o");

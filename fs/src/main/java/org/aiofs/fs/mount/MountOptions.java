@@ -13,11 +13,12 @@ import java.util.List;
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
+ * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
  */
 public record MountOptions(Path image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount) {
+                           boolean autoUnmount, List<String> allowBacking) {
 
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {

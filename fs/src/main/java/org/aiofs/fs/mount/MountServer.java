@@ -23,6 +23,7 @@ import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.open.NamedFilePolicy;
 import ru.serce.jnrfuse.FuseException;
 
 /**
@@ -35,6 +36,8 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** What the close of the image lost, or null; read once {@link #closed} is down. */
+    private volatile String closeFailure;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -57,12 +60,16 @@ public final class MountServer {
         BlockImage image;
         try {
             image = new ImageOpener(engine, choice.cache().direct())
+                    .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
+                    .withNotices(this::notice)
                     .open(options.image(), options.format(), options.readOnly());
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
         }
         RuntimeFiles files = RuntimeFiles.forMountPoint(mountPoint);
+        CloseStatus.clear(files);
+        String lost = null;
         try {
             Map<String, Object> engineDescription = new LinkedHashMap<>();
             engineDescription.put("name", choice.engine());
@@ -72,14 +79,22 @@ public final class MountServer {
         } finally {
             try {
                 image.close();
+            } catch (IOException | RuntimeException e) {
+                lost = e.getMessage();
+                ServerLog.error(lost);
             } finally {
                 engine.close();
                 files.removePid();
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
+                CloseStatus.write(files, lost);
+                closeFailure = lost;
                 closed.countDown();
             }
+        }
+        if (lost != null) {
+            throw new MountException(lost);
         }
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
@@ -112,6 +127,15 @@ public final class MountServer {
             throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
         } finally {
             binding.markUnmounted();
+        }
+    }
+
+    /** What the user should know about the mount (the chain it follows): logged, and shown by the launcher. */
+    private void notice(String text) {
+        ServerLog.info("note: " + text);
+        if (options.notifyReady()) {
+            System.out.println(BackgroundMount.NOTE + text);
+            System.out.flush();
         }
     }
 
@@ -158,6 +182,9 @@ public final class MountServer {
         try {
             if (!closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 ServerLog.error("image not closed within " + SHUTDOWN_WAIT_SECONDS + " s of the signal");
+            } else if (closeFailure != null) {
+                // the JVM would exit 143 as for any SIGTERM: whoever waits for us must see the loss
+                Runtime.getRuntime().halt(1);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

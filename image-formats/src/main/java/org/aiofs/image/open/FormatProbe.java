@@ -21,14 +21,14 @@ public final class FormatProbe {
 
     /** The driver for a file the user named (a character device is accepted: the user chose it). */
     public static ImageDriver probe(Path path) throws IOException {
-        return probe(path, true);
+        try (HostFile file = HostFile.open(path, true, false, true)) {
+            return probe(file);
+        }
     }
 
-    /**
-     * @param userNamed the user named the file (not an image): a character device is then accepted
-     */
-    public static ImageDriver probe(Path path, boolean userNamed) throws IOException {
-        return probe(path.toString(), head(path, userNamed));
+    /** The driver for an opened file (a backing file the opener has checked and locked). */
+    public static ImageDriver probe(HostFile file) throws IOException {
+        return probe(file.path().toString(), head(file));
     }
 
     static ImageDriver probe(String name, ByteBuffer head) throws ImageException {
@@ -52,15 +52,10 @@ public final class FormatProbe {
         return best;
     }
 
-    /**
-     * The file's first {@link ImageDriver#PROBE_BYTES} bytes (fewer for a short file), read
-     * through {@link HostFile}, which refuses what is not an image (a FIFO would block here).
-     */
-    private static ByteBuffer head(Path path, boolean userNamed) throws IOException {
-        try (HostFile file = HostFile.open(path, true, false, userNamed)) {
-            ByteBuffer head = ByteBuffer.allocateDirect(ImageDriver.PROBE_BYTES);
-            long got = BlockingIo.execute(new IoRequest.Read(file, 0, head));
-            return head.limit((int) got);
-        }
+    /** The file's first {@link ImageDriver#PROBE_BYTES} bytes (fewer for a short file). */
+    private static ByteBuffer head(HostFile file) throws IOException {
+        ByteBuffer head = ByteBuffer.allocateDirect(ImageDriver.PROBE_BYTES);
+        long got = BlockingIo.execute(new IoRequest.Read(file, 0, head));
+        return head.limit((int) got);
     }
 }

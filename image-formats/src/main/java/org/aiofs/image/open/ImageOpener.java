@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -23,8 +22,12 @@ import org.aiofs.image.lock.QemuImageLock;
  * ({@link FormatProbe}), through the driver the registry lists for it. A probed image whose
  * driver says so ({@code probeForWriting}, false for raw) is never opened for writing: a
  * guest could write a qcow2 header into a raw disk and the next open would trust it.
- * Files an image names (backing images, data files) are opened through the same chain,
- * each once: a name that comes back is a loop, or a data file that is the image itself.
+ * Files an image names (backing images, data files) are opened only through the
+ * {@link OpenContext} this class implements, the one place where names read from an image
+ * are judged: the {@link NamedFilePolicy} (inside the image's directory tree unless the
+ * user allows more), the kind of file (HostFile: a regular file or block device), and the
+ * chain (each file once, by device and inode: a name that comes back is a loop, or a data
+ * file that is the image itself).
  */
 public final class ImageOpener {
     /** Deeper chains than this are refused: each level costs a file and a stack frame per read. */
@@ -32,6 +35,8 @@ public final class ImageOpener {
 
     private final IoEngine engine;
     private final boolean direct;
+    private final NamedFilePolicy policy;
+    private final Consumer<String> notices;
 
     public ImageOpener(IoEngine engine) {
         this(engine, false);
@@ -43,8 +48,27 @@ public final class ImageOpener {
      *               backing files are always opened buffered
      */
     public ImageOpener(IoEngine engine, boolean direct) {
+        this(engine, direct, NamedFilePolicy.confined(), notice -> { });
+    }
+
+    private ImageOpener(IoEngine engine, boolean direct, NamedFilePolicy policy, Consumer<String> notices) {
         this.engine = engine;
         this.direct = direct;
+        this.policy = policy;
+        this.notices = notices;
+    }
+
+    /** This opener, judging the files images name by {@code policy} (the default: {@link NamedFilePolicy#confined()}). */
+    public ImageOpener withPolicy(NamedFilePolicy policy) {
+        return new ImageOpener(engine, direct, policy, notices);
+    }
+
+    /**
+     * This opener, telling {@code sink} what a user should know about what it opened (one line
+     * each, without a prefix): the chain it follows when that leaves the image's directory.
+     */
+    public ImageOpener withNotices(Consumer<String> sink) {
+        return new ImageOpener(engine, direct, policy, sink);
     }
 
     /**
@@ -52,12 +76,20 @@ public final class ImageOpener {
      */
     public BlockImage open(Path path, String format, boolean readOnly) throws IOException {
         ImageDriver driver = format == null ? FormatProbe.probe(path) : ImageDrivers.byName(format);
+        BlockImage image;
+        OpenChain chain = new OpenChain();
         try {
-            return open(path, driver, format == null, readOnly, new ArrayList<>());
+            image = open(path, driver, format == null, readOnly, chain);
         } catch (RepairNeededException needsRepair) {
             repair(path, driver);
-            return open(path, driver, format == null, readOnly, new ArrayList<>());
+            chain = new OpenChain();
+            image = open(path, driver, format == null, readOnly, chain);
         }
+        if (chain.leavesTheDirectory()) {
+            notices.accept(path + ": its chain leaves " + chain.top().getParent() + " (allowed by "
+                    + NamedFilePolicy.OPTION + "): " + chain.describe());
+        }
+        return image;
     }
 
     /**
@@ -75,10 +107,10 @@ public final class ImageOpener {
         }
     }
 
-    private BlockImage open(Path path, ImageDriver driver, boolean probed, boolean readOnly, List<Path> chain)
+    /** Opens the image the user named. */
+    private BlockImage open(Path path, ImageDriver driver, boolean probed, boolean readOnly, OpenChain chain)
             throws IOException {
-        boolean topImage = chain.isEmpty();
-        if (topImage && direct && !driver.name().equals("raw")) {
+        if (direct && !driver.name().equals("raw")) {
             throw new ImageException(path + ": O_DIRECT (cache=none/directsync) is supported for raw images only",
                     ImageException.ENOTSUP);
         }
@@ -91,11 +123,21 @@ public final class ImageOpener {
             throw new ImageException(path + ": aiofs reads " + driver.name() + " images but does not write them"
                     + " (mount it --read-only)", ImageException.EROFS);
         }
-        HostFile file = HostFile.open(path, readOnly, topImage && direct, topImage);
+        HostFile file = HostFile.open(path, readOnly, direct, true);
         try {
             QemuImageLock.acquire(file, !readOnly);
-            chain.add(identity(path));
-            return driver.open(file, new ChainContext(readOnly, chain));
+            chain.add("image", file, false);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        return openWith(driver, file, new ChainContext(readOnly, probed, chain));
+    }
+
+    /** The driver opens the image in {@code file}, which it owns from then on; on failure the file is closed. */
+    private static BlockImage openWith(ImageDriver driver, HostFile file, OpenContext context) throws IOException {
+        try {
+            return driver.open(file, context);
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
@@ -105,10 +147,12 @@ public final class ImageOpener {
     /** The files of one chain being opened: what is already part of it, and how to add to it. */
     private final class ChainContext implements OpenContext {
         private final boolean readOnly;
-        private final List<Path> chain;
+        private final boolean probedTop;
+        private final OpenChain chain;
 
-        ChainContext(boolean readOnly, List<Path> chain) {
+        ChainContext(boolean readOnly, boolean probedTop, OpenChain chain) {
             this.readOnly = readOnly;
+            this.probedTop = probedTop;
             this.chain = chain;
         }
 
@@ -124,26 +168,14 @@ public final class ImageOpener {
 
         @Override
         public HostFile openNamedFile(HostFile naming, String name, String role) throws IOException {
-            Path path = resolve(naming.path(), name);
-            if (chain.contains(identity(path))) {
-                throw new ImageException(naming.path() + ": " + role + " " + name + " is a file the image already"
-                        + " uses (" + chain + ")", ImageException.EINVAL);
+            if (probedTop && !readOnly) {
+                // a guest that wrote this header into a raw disk would choose where writes go
+                throw new ImageException(naming.path() + ": format not given, and the probed image names "
+                        + role + " '" + NamedFilePolicy.printable(name) + "' that writes would go to: pass --format"
+                        + " to confirm the format (a guest can write an image header into a raw disk), or"
+                        + " --read-only", ImageException.EINVAL);
             }
-            HostFile file;
-            try {
-                file = HostFile.open(path, readOnly, false);
-            } catch (IOException e) {
-                throw new ImageException(naming.path() + ": " + role + " " + name + " cannot be opened: "
-                        + e.getMessage(), ImageException.EIO, e);
-            }
-            try {
-                QemuImageLock.acquire(file, !readOnly);
-            } catch (IOException | RuntimeException e) {
-                file.close();
-                throw e;
-            }
-            chain.add(identity(path));
-            return file;
+            return openChecked(naming, name, role, readOnly);
         }
 
         @Override
@@ -152,35 +184,62 @@ public final class ImageOpener {
                 throw new ImageException(naming.path() + ": json: backing file names are not supported",
                         ImageException.ENOTSUP);
             }
-            Path backing = resolve(naming.path(), name);
-            if (chain.contains(identity(backing))) {
-                throw new ImageException(naming.path() + ": backing file " + backing + " is already in the chain"
-                        + " (a loop: " + chain + ")", ImageException.EINVAL);
-            }
             if (chain.size() >= MAX_CHAIN_DEPTH) {
                 throw new ImageException(naming.path() + ": backing chain deeper than " + MAX_CHAIN_DEPTH
                         + " images", ImageException.EINVAL);
             }
+            HostFile file = openChecked(naming, name, "backing file", true);
             ImageDriver driver;
             try {
-                driver = format == null || format.isEmpty() ? FormatProbe.probe(backing, false)
-                        : ImageDrivers.byName(format);
+                driver = format == null || format.isEmpty() ? FormatProbe.probe(file) : ImageDrivers.byName(format);
             } catch (IllegalArgumentException e) {
+                file.close();
                 throw new ImageException(naming.path() + ": backing format '" + format + "' is not supported",
                         ImageException.ENOTSUP);
-            } catch (ImageException e) {
+            } catch (IOException | RuntimeException e) {
+                file.close();
                 throw e;
-            } catch (IOException e) {
-                throw new ImageException(naming.path() + ": backing file " + backing + " cannot be opened: "
-                        + e.getMessage(), ImageException.EIO, e);
             }
             try {
-                return open(backing, driver, false, true, chain);
+                return openWith(driver, file, new ChainContext(true, false, chain));
             } catch (ImageException e) {
                 throw e;
             } catch (IOException e) {
-                throw new ImageException(naming.path() + ": backing file " + backing + " cannot be opened: "
+                throw new ImageException(naming.path() + ": backing file " + file.path() + " cannot be opened: "
                         + e.getMessage(), ImageException.EIO, e);
+            }
+        }
+
+        /**
+         * Opens a file the image names, judged by the policy (before the open, and again on
+         * what was opened), the kind of file, and the chain; then locked as QEMU locks it.
+         */
+        private HostFile openChecked(HostFile naming, String name, String role, boolean openReadOnly)
+                throws IOException {
+            Path path = resolve(naming.path(), name);
+            policy.check(chain.top(), naming.path(), role, name, path);
+            HostFile file;
+            try {
+                file = HostFile.open(path, openReadOnly, false, false);
+            } catch (IOException e) {
+                throw new ImageException(naming.path() + ": " + role + " " + NamedFilePolicy.printable(name)
+                        + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
+            }
+            try {
+                OpenChain.Link already = chain.find(file);
+                if (already != null) {
+                    throw new ImageException(naming.path() + ": " + role + " '" + NamedFilePolicy.printable(name)
+                            + "' is " + already.path() + ", already part of this image (as its " + already.role()
+                            + "): a loop, refused", ImageException.EINVAL);
+                }
+                boolean outside = policy.check(chain.top(), naming.path(), role, name,
+                        Path.of("/proc/self/fd/" + file.fd()));
+                QemuImageLock.acquire(file, !openReadOnly);
+                chain.add(role, file, outside);
+                return file;
+            } catch (IOException | RuntimeException e) {
+                file.close();
+                throw e;
             }
         }
     }
@@ -191,7 +250,7 @@ public final class ImageOpener {
         try {
             p = Path.of(name);
         } catch (InvalidPathException e) {
-            throw ImageException.corrupt(naming.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
+            throw ImageException.corrupt(naming.toString(), "file name '" + NamedFilePolicy.printable(name)
                     + "' named in the image is not a valid path");
         }
         if (p.isAbsolute()) {
@@ -199,14 +258,5 @@ public final class ImageOpener {
         }
         Path folder = naming.toAbsolutePath().getParent();
         return folder == null ? p : folder.resolve(p);
-    }
-
-    /** The same file reached by two names counts once. */
-    private static Path identity(Path p) {
-        try {
-            return p.toRealPath();
-        } catch (IOException e) {
-            return p.toAbsolutePath().normalize();
-        }
     }
 }

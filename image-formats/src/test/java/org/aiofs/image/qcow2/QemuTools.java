@@ -15,7 +15,18 @@ final class QemuTools {
     private QemuTools() {
     }
 
+    /** What a command printed (stdout and stderr) and its exit code. */
+    record Run(int exit, String out) {
+    }
+
     static String run(Path dir, String... command) throws IOException, InterruptedException {
+        Run r = runAny(dir, command);
+        assertEquals(0, r.exit(), String.join(" ", command) + " failed:\n" + r.out());
+        return r.out();
+    }
+
+    /** Runs a command whatever its exit code: for the failures QEMU is expected to report. */
+    static Run runAny(Path dir, String... command) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         Process p = pb.start();
         String out;
@@ -23,8 +34,7 @@ final class QemuTools {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + String.join(" ", command));
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
-        return out;
+        return new Run(p.exitValue(), out);
     }
 
     static void qemuImg(Path dir, String... args) throws IOException, InterruptedException {
