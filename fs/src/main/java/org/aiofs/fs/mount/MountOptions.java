@@ -20,6 +20,21 @@ public record MountOptions(Path image, Path mountPoint, String format, boolean r
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount, List<String> allowBacking) {
 
+    /**
+     * The user's -o options, with default_permissions added whenever other users may enter
+     * the mount (allow_other, allow_root): without it FUSE checks no permission at all, and
+     * anyone could write a root-owned 0644 disk.raw.
+     */
+    public List<String> userFuseOptions() {
+        boolean othersEnter = fuseOptions.contains("allow_other") || fuseOptions.contains("allow_root");
+        if (!othersEnter || fuseOptions.contains("default_permissions")) {
+            return fuseOptions;
+        }
+        List<String> withChecks = new java.util.ArrayList<>(fuseOptions);
+        withChecks.add("default_permissions");
+        return List.copyOf(withChecks);
+    }
+
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {
         StringBuilder o = new StringBuilder("fsname=").append(image.toString().replace(",", "_").replace(" ", "_"))
@@ -30,7 +45,7 @@ public record MountOptions(Path image, Path mountPoint, String format, boolean r
         if (readOnly) {
             o.append(",ro");
         }
-        for (String extra : fuseOptions) {
+        for (String extra : userFuseOptions()) {
             o.append(',').append(extra);
         }
         return singleThreaded ? new String[] {"-s", "-o", o.toString()} : new String[] {"-o", o.toString()};

@@ -55,12 +55,14 @@ public final class QemuImageLock {
         try {
             for (Permission p : held) {
                 if (OfdLock.heldByOthers(file, SHARED_BASE + p.bit)) {
-                    throw inUse(file, "another process (QEMU?) does not share the \"" + p.qemuName + "\" permission");
+                    throw inUse(file, "another process (QEMU, or an aiofs mount) does not share the \"" + p.qemuName
+                            + "\" permission", write);
                 }
             }
             for (Permission p : unshared) {
                 if (OfdLock.heldByOthers(file, PERM_BASE + p.bit)) {
-                    throw inUse(file, "another process (QEMU?) holds the \"" + p.qemuName + "\" permission");
+                    throw inUse(file, "another process (QEMU, or an aiofs mount) holds the \"" + p.qemuName
+                            + "\" permission", write);
                 }
             }
             for (Permission p : held) {
@@ -74,9 +76,13 @@ public final class QemuImageLock {
         }
     }
 
-    private static ImageException inUse(HostFile file, String why) {
+    /**
+     * @param forWriting the refused open was for writing: when the other process only reads
+     *                   (it refuses to share writing), a reader may still share the image
+     */
+    private static ImageException inUse(HostFile file, String why, boolean forWriting) {
+        boolean readerFits = forWriting && why.contains("does not share the \"write\"");
         return new ImageException(file.path() + " is in use: " + why
-                + (why.contains("write") ? "; it can still be mounted with --read-only if nothing writes it" : ""),
-                16 /* EBUSY */);
+                + (readerFits ? "; it can still be opened read-only (--read-only)" : ""), 16 /* EBUSY */);
     }
 }
