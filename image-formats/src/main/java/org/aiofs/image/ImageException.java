@@ -31,6 +31,15 @@ public class ImageException extends IOException {
         return new ImageException(image + ": " + what, EIO);
     }
 
+    /**
+     * A string read from an image (a snapshot name, a file name) as it may appear in a message:
+     * control characters (a newline, a terminal escape) replaced by '?', at most 80 characters.
+     */
+    public static String printable(String fromImage) {
+        String s = fromImage.replaceAll("\\p{Cntrl}", "?");
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
     public int errno() {
         return errno;
     }

@@ -25,13 +25,25 @@ public final class Commands {
         return run(env, command, null);
     }
 
+    /** Runs a command in {@code dir} (qemu-img resolves a relative data_file= against its working directory). */
+    public static CommandResult runIn(Path dir, String... command) {
+        return run(Map.of(), List.of(command), null, dir);
+    }
+
     /** Runs a command with {@code input} on its standard input. */
     public static CommandResult runWithInput(String input, String... command) {
         return run(Map.of(), List.of(command), input);
     }
 
     private static CommandResult run(Map<String, String> env, List<String> command, String input) {
+        return run(env, command, input, null);
+    }
+
+    private static CommandResult run(Map<String, String> env, List<String> command, String input, Path dir) {
         ProcessBuilder pb = new ProcessBuilder(command);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
         pb.environment().putAll(env);
         if (input == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -75,8 +75,8 @@ class UntrustedImageMountTest {
         Path victim = TestImages.randomRaw(root, "victim.raw", 1 << 20, 13);
         byte[] before = Files.readAllBytes(victim);
         Path evil = dir.resolve("evil.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", "-o", "data_file=../victim.raw,data_file_raw=on", evil.toString(),
-                "1M");
+        Commands.runIn(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=../victim.raw,data_file_raw=on",
+                evil.toString(), "1M").assertSuccess();
         Files.write(victim, before); // qemu-img create truncated it: put the victim's bytes back
         CommandResult r = Commands.aiofs("mount", "--format", "qcow2", evil.toString(), mountPoint.toString());
         assertEquals(1, r.exitCode(), r.toString());
@@ -89,8 +89,10 @@ class UntrustedImageMountTest {
     @Test
     void dataFileThatIsTheImageIsRefused() throws IOException {
         Path self = dir.resolve("self.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", "-o", "data_file=self.data,data_file_raw=on", self.toString(), "16M");
-        Qemu.img("amend", "-f", "qcow2", "-o", "data_file=self.qcow2", self.toString());
+        Commands.runIn(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=self.data,data_file_raw=on",
+                self.toString(), "16M").assertSuccess();
+        Commands.runIn(dir, "qemu-img", "amend", "-f", "qcow2", "-o", "data_file=self.qcow2", self.toString())
+                .assertSuccess();
         byte[] before = Files.readAllBytes(self);
         for (String readOnly : new String[] {"--read-only", "--format=qcow2"}) {
             CommandResult r = Commands.aiofs("mount", readOnly, self.toString(), mountPoint.toString());
@@ -99,8 +101,7 @@ class UntrustedImageMountTest {
             assertTrue(r.stderr().contains("already part of this image (as its image): a loop"), r.stderr());
             assertFalse(Mounts.isMounted(mountPoint));
         }
-        assertTrue(Arrays.equals(before, Files.readAllBytes(self)));
-        Commands.run("qemu-img", "check", self.toString()).assertSuccess();
+        assertTrue(Arrays.equals(before, Files.readAllBytes(self)), "the image changed");
     }
 
     /** While aiofs writes an image, its data file is locked as QEMU locks it: qemu-io -f raw is refused. */
@@ -108,7 +109,8 @@ class UntrustedImageMountTest {
     void dataFileIsLockedWhileTheImageIsServedWritable() throws IOException {
         Path image = dir.resolve("d.qcow2");
         Path data = dir.resolve("d.data");
-        Qemu.img("create", "-q", "-f", "qcow2", "-o", "data_file=d.data,data_file_raw=on", image.toString(), "16M");
+        Commands.runIn(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=d.data,data_file_raw=on",
+                image.toString(), "16M").assertSuccess();
         try (MountedImage m = MountedImage.mount(image, root, "--format", "qcow2")) {
             CommandResult io = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 4k", data.toString());
             assertTrue(io.exitCode() != 0, io.toString());

@@ -113,6 +113,6 @@ public final class NamedFilePolicy {
 
     /** Control characters from an image are not written to a terminal. */
     static String printable(String name) {
-        return name.replaceAll("\\p{Cntrl}", "?");
+        return ImageException.printable(name);
     }
 }
