@@ -57,7 +57,9 @@ class FaultInjectionTest {
         List<Arguments> out = new ArrayList<>();
         for (String kind : new String[] {"image-write", "image-flush", "image-read", "backing-read"}) {
             for (Fault fault : Fault.values()) {
-                for (int nth : new int[] {0, 3, 17, 60}) {
+                // reads of the image itself are few (one L2 table, data of what was written)
+                int[] nths = kind.equals("image-read") ? new int[] {0, 1, 2, 3} : new int[] {0, 2, 5, 11};
+                for (int nth : nths) {
                     boolean applies = !(fault == Fault.TORN_WRITE && !kind.endsWith("write"))
                             && !(fault == Fault.SHORT_READ && !kind.endsWith("read"));
                     if (applies) {
@@ -142,6 +144,7 @@ class FaultInjectionTest {
                 }
             }
         }
+        assertTrue(engine.injected() > 0, "the fault never struck: the case proves nothing");
         if (c.fault() == Fault.SLOW) {
             assertTrue(!opFailed && !closeFailed, "a slow disk is not a failing one");
         }
