@@ -53,7 +53,8 @@ public final class MountCommand implements Callable<Integer> {
     Path pidFile;
 
     @Option(names = "-o", paramLabel = "OPTION", split = ",",
-            description = "FUSE mount options passed on, e.g. allow_other.")
+            description = "FUSE mount options passed on, e.g. allow_other (which always comes with"
+                    + " default_permissions: file modes are enforced for every user).")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--allow-backing", paramLabel = "DIR|any",
