@@ -1,7 +1,7 @@
 package org.aiofs.image.fuzz;
 
+import static org.aiofs.image.fuzz.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -74,9 +74,4 @@ class CheckFuzzTest {
         }
     }
 
-    private static void assertOneLine(IOException e) {
-        String m = e.getMessage();
-        assertTrue(m != null && !m.isBlank(), "an IOException without a message: " + e);
-        assertFalse(m.contains("\n"), "a message of more than one line: " + m);
-    }
 }

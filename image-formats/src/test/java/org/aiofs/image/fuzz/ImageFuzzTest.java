@@ -1,7 +1,7 @@
 package org.aiofs.image.fuzz;
 
+import static org.aiofs.image.fuzz.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -251,11 +251,6 @@ class ImageFuzzTest {
         }
     }
 
-    private static void assertOneLine(IOException e) {
-        String m = e.getMessage();
-        assertTrue(m != null && !m.isBlank(), "an IOException without a message: " + e);
-        assertFalse(m.contains("\n"), "a message of more than one line: " + m);
-    }
 
     /** [8 bytes: disk size][head bytes][tail bytes]: head written at 0, tail at the end of the disk. */
     static byte[] encodeDisk(byte[] disk, int head, int tail) {
