@@ -2,7 +2,6 @@ package org.aiofs.image.fuzz;
 
 import static org.aiofs.image.fuzz.OneLine.assertOneLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
