@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 
-/** The one verdict every fuzz target asks of an expected failure: an IOException saying what, in one line. */
+/**
+ * The one verdict every fuzz target asks of an expected failure: an IOException saying what,
+ * in one line without control characters (bytes from an image must not reach a terminal raw).
+ */
 final class OneLine {
     private OneLine() {
     }
@@ -14,5 +17,7 @@ final class OneLine {
         String m = e.getMessage();
         assertTrue(m != null && !m.isBlank(), "an IOException without a message: " + e);
         assertFalse(m.contains("\n"), "a message of more than one line: " + m);
+        assertFalse(m.chars().anyMatch(c -> c < 0x20 || c == 0x7f), "control characters in: " + m.replaceAll(
+                "\\p{Cntrl}", "^"));
     }
 }
