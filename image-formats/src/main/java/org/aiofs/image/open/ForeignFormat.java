@@ -13,7 +13,6 @@ record ForeignFormat(String name, int offset, byte[] magic) {
     static final List<ForeignFormat> ALL = List.of(
             text("vmdk", 0, "KDMV"),
             text("vmdk", 0, "# Disk DescriptorFile"),
-            text("vhdx", 0, "vhdxfile"),
             new ForeignFormat("qed", 0, new byte[] {'Q', 'E', 'D', 0}),
             new ForeignFormat("luks", 0, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}),
             text("parallels", 0, "WithoutFreeSpace"),
