@@ -47,9 +47,9 @@ record VhdxHeader(long sequence, byte[] dataWriteGuid, byte[] logGuid, int logVe
             return null;
         }
         byte[] dataWrite = new byte[16];
-        b.get(24, dataWrite);
+        b.get(32, dataWrite);
         byte[] log = new byte[16];
-        b.get(40, log);
+        b.get(48, log);
         return new VhdxHeader(b.getLong(8), dataWrite, log, b.getShort(64) & 0xffff, b.getShort(66) & 0xffff,
                 Integer.toUnsignedLong(b.getInt(68)), b.getLong(72));
     }
