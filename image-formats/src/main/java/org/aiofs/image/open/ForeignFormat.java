@@ -11,8 +11,6 @@ import java.util.List;
  */
 record ForeignFormat(String name, int offset, byte[] magic) {
     static final List<ForeignFormat> ALL = List.of(
-            text("vmdk", 0, "KDMV"),
-            text("vmdk", 0, "# Disk DescriptorFile"),
             text("vpc", 0, "conectix"),
             text("vhdx", 0, "vhdxfile"),
             new ForeignFormat("vdi", 0x40, new byte[] {0x7f, 0x10, (byte) 0xda, (byte) 0xbe}),

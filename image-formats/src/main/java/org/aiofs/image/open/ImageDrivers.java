@@ -11,10 +11,12 @@ import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.qcow2.driver.Qcow2Driver;
 import org.aiofs.image.raw.RawDriver;
+import org.aiofs.image.vmdk.driver.VmdkDriver;
 
 /** Every format aiofs reads, one entry each: the table the opener, info, check and create read. */
 public final class ImageDrivers {
-    private static final List<ImageDriver> ALL = List.of(new Qcow2Driver(), new RawDriver());
+    private static final List<ImageDriver> ALL = List.of(new Qcow2Driver(), new VmdkDriver(),
+            new RawDriver());
 
     private ImageDrivers() {
     }
