@@ -21,6 +21,7 @@ import org.aiofs.image.ParentReads;
 import org.aiofs.image.vmdk.extent.CompressedGrain;
 import org.aiofs.image.vmdk.extent.Extent;
 import org.aiofs.image.vmdk.extent.ExtentRun;
+import org.aiofs.image.vmdk.extent.FlatExtent;
 import org.aiofs.image.vmdk.extent.LruCache;
 import org.aiofs.image.vmdk.extent.SparseExtent;
 
@@ -161,7 +162,10 @@ final class VmdkReader {
                 index++;
                 continue;
             }
-            ExtentRun r = placed.extent().map(pos - placed.start(), Math.min(limit, placed.end()) - pos);
+            long inExtent = pos - placed.start();
+            long most = Math.min(limit, placed.end()) - pos;
+            ExtentRun r = placed.extent() instanceof FlatExtent flat ? flat.status(inExtent, most)
+                    : placed.extent().map(inExtent, most);
             long len = r.length();
             BlockStatus.Kind k;
             switch (r.kind()) {

@@ -3,6 +3,8 @@ package org.aiofs.image.vmdk.extent;
 import java.io.IOException;
 
 import org.aiofs.aio.HostFile;
+import org.aiofs.image.BlockStatus;
+import org.aiofs.image.HostFileStatus;
 import org.aiofs.image.ImageException;
 
 /** A FLAT or VMFS extent: the guest's bytes as they are, from {@code start} of the file on. */
@@ -36,5 +38,11 @@ public record FlatExtent(HostFile file, String type, long sectors, long start) i
     @Override
     public ExtentRun map(long offset, long length) {
         return ExtentRun.data(Math.min(length, size() - offset), start + offset);
+    }
+
+    /** As {@link #map}, but holes in the file are ZERO runs (for block status: SEEK_HOLE, qemu-img map). */
+    public ExtentRun status(long offset, long length) throws IOException {
+        BlockStatus s = HostFileStatus.of(file, start + offset, Math.min(length, size() - offset));
+        return s.kind() == BlockStatus.Kind.ZERO ? ExtentRun.zero(s.length()) : ExtentRun.data(s.length(), s.offset());
     }
 }
