@@ -117,7 +117,7 @@ final class VmdkReader {
     }
 
     private void addCompressedRead(List<IoRequest> batch, List<LongConsumer> afterData, SparseExtent extent,
-            ExtentRun r, ByteBuffer target) {
+            ExtentRun r, ByteBuffer target) throws ImageException {
         GrainKey key = new GrainKey(extent, r.hostOffset());
         ByteBuffer cached = inflated.get(key);
         if (cached != null) {
@@ -140,11 +140,12 @@ final class VmdkReader {
     }
 
     /** QEMU fails a read that reaches past what the grain inflated to (the last grain may be short). */
-    private static void copyOut(SparseExtent extent, ExtentRun r, ByteBuffer grain, ByteBuffer target) {
+    private static void copyOut(SparseExtent extent, ExtentRun r, ByteBuffer grain, ByteBuffer target)
+            throws ImageException {
         if (r.offsetInGrain() + r.length() > grain.limit()) {
-            throw new UncheckedIOException(ImageException.corrupt(extent.file().path().toString(),
-                    "compressed grain at 0x" + Long.toHexString(r.hostOffset()) + " inflates to " + grain.limit()
-                            + " bytes, fewer than the disk needs (" + (r.offsetInGrain() + r.length()) + ")"));
+            throw ImageException.corrupt(extent.file().path().toString(), "compressed grain at 0x"
+                    + Long.toHexString(r.hostOffset()) + " inflates to " + grain.limit() + " bytes, fewer than the"
+                    + " read needs (" + (r.offsetInGrain() + r.length()) + ")");
         }
         target.duplicate().put(grain.slice(r.offsetInGrain(), target.remaining()));
     }

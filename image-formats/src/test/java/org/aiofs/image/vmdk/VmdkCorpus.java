@@ -11,7 +11,8 @@ import org.aiofs.image.qcow2.check.Qemu;
 
 /**
  * VMDK disks made by qemu-img and qemu-io, each with what QEMU reads from it (qemu-img convert
- * -O raw): the corpus the read tests compare against, and small seeds for fuzzing.
+ * -O raw): the corpus the read tests compare against, and small seeds for fuzzing. The
+ * hand-made ones ({@link VmdkHandMade}) are layouts VMware writes and QEMU reads.
  */
 public final class VmdkCorpus {
     /** A disk and QEMU's reading of it. */
@@ -116,6 +117,14 @@ public final class VmdkCorpus {
         Path child = create(dir, "child.vmdk", "backing_file=sparse.vmdk,backing_fmt=vmdk", "1M",
                 "write -P 0x65 64k 64k", "write -P 0x66 500k 1k");
         disks.add(new Disk("child of monolithicSparse", child, expected(child)));
+        Path split = create(dir, "split.vmdk", "subformat=twoGbMaxExtentSparse", "1M", "write -P 0x67 0 70k");
+        disks.add(new Disk("twoGbMaxExtentSparse", split, expected(split)));
+        Path footer = VmdkHandMade.gdAtEnd(stream, dir.resolve("footer.vmdk"));
+        disks.add(new Disk("streamOptimized, directory after the stream", footer, expected(footer)));
+        VmdkHandMade.cowd(dir.resolve("cowd-s.vmdk"), 256, 8, new boolean[] {true, false, true});
+        Path cowd = VmdkHandMade.descriptor(dir.resolve("cowd.vmdk"), "vmfsSparse",
+                "RW 256 VMFSSPARSE \"cowd-s.vmdk\"\n", false);
+        disks.add(new Disk("vmfsSparse (COWD)", cowd, expected(cowd)));
         return disks;
     }
 }

@@ -156,6 +156,23 @@ class VmdkMalformedTest extends EngineTestBase {
         readFails(p, 2 * 65536 + 100, "compressed grain at 0x" + Long.toHexString(third), "zlib stream ends early");
     }
 
+    /** A grain that inflates short is refused on every read past its end, whether it was inflated already or not. */
+    @Test
+    void compressedGrainShorterThanTheHeaderSays() throws Exception {
+        Path p = convert(dir, VmdkCorpus.mixedRaw(dir, "s.raw", 1 << 20, 5), "short.vmdk",
+                "subformat=streamOptimized");
+        VmdkDamage.putLong(p, VmdkDamage.GRAIN_SIZE, 256); // 128 KiB grains, but they inflate to 64 KiB
+        try (BlockImage img = new ImageOpener(engine).open(p, null, true)) {
+            Futures.await(img.read(0, ByteBuffer.allocate(4096)));
+            for (int attempt = 0; attempt < 2; attempt++) { // the second time the grain comes from the cache
+                IOException e = assertThrows(IOException.class, () -> Futures.await(img.read(65536,
+                        ByteBuffer.allocate(4096))));
+                assertInstanceOf(ImageException.class, e);
+                assertOneLine(e, p, "inflates to 65536 bytes, fewer than the read needs (69632)");
+            }
+        }
+    }
+
     @Test
     void streamFooterMissing() throws Exception {
         Path p = convert(dir, VmdkCorpus.mixedRaw(dir, "f.raw", 1 << 19, 4), "nofooter.vmdk",
