@@ -1,7 +1,6 @@
 package org.aiofs.image.vmdk;
 
 import static org.aiofs.image.vmdk.VmdkCorpus.create;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -42,21 +41,8 @@ class VmdkBlockStatusTest extends EngineTestBase {
     private void assertAgreesWithQemuMap(String name, int minRuns) throws Exception {
         String map = Qemu.ok(dir, "qemu-img", "map", "--output=json", name);
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve(name), null, true)) {
-            long size = img.size();
-            boolean[] zero = QemuMap.zeroes(map, size, UNIT);
-            long pos = 0;
-            int runs = 0;
-            while (pos < size) {
-                BlockStatus s = img.blockStatus(pos, size - pos);
-                assertEquals(pos, s.offset());
-                assertTrue(s.length() > 0);
-                for (long o = pos; o < pos + s.length(); o += UNIT) {
-                    assertEquals(zero[(int) (o / UNIT)], s.kind() == BlockStatus.Kind.ZERO,
-                            "at " + o + " in run " + s + "\n" + map);
-                }
-                pos += s.length();
-                runs++;
-            }
+            boolean[] zero = QemuMap.flags(map, img.size(), UNIT, QemuMap.Flag.ZERO);
+            int runs = QemuMap.assertStatusMatches(img, zero, UNIT, BlockStatus.Kind.ZERO, map);
             assertTrue(runs >= minRuns, "distinct runs: " + runs + "\n" + map);
         }
     }
