@@ -16,8 +16,9 @@ import org.aiofs.image.RangeCheck;
 import org.aiofs.image.vmdk.descriptor.DescriptorIds;
 
 /**
- * A VMDK disk, read-only: its extents in order (flat or sparse, in the descriptor's file or in
- * files of their own), read through its parent where a sparse extent has no grain.
+ * A VMDK disk: its extents in order (flat or sparse, in the descriptor's file or in files of
+ * their own), read through its parent where a sparse extent has no grain; writable when opened
+ * so and every extent is flat or VMDK4 sparse ({@link VmdkWriter}).
  */
 public final class VmdkImage implements BlockImage {
     public static final String FORMAT = "vmdk";
@@ -29,13 +30,15 @@ public final class VmdkImage implements BlockImage {
     private final DescriptorIds ids;
     private final BlockImage parent;
     private final VmdkReader reader;
+    /** Null when read-only. */
+    private final VmdkWriter writer;
 
     /**
      * @param file        the file the user named (descriptor, or monolithic sparse file)
      * @param extentFiles the other files the descriptor names, closed with the image
      */
     VmdkImage(HostFile file, List<HostFile> extentFiles, ExtentTable extents, String createType, DescriptorIds ids,
-            BlockImage parent, IoEngine engine) {
+            BlockImage parent, IoEngine engine, VmdkWriter writer) {
         this.file = file;
         this.extentFiles = List.copyOf(extentFiles);
         this.extents = extents;
@@ -43,6 +46,7 @@ public final class VmdkImage implements BlockImage {
         this.ids = ids;
         this.parent = parent;
         this.reader = new VmdkReader(extents, engine, parent);
+        this.writer = writer;
     }
 
     public HostFile file() {
@@ -86,7 +90,7 @@ public final class VmdkImage implements BlockImage {
 
     @Override
     public boolean readOnly() {
-        return true;
+        return writer == null;
     }
 
     @Override
@@ -106,27 +110,33 @@ public final class VmdkImage implements BlockImage {
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src) {
-        return readOnlyFailure();
+        try {
+            RangeCheck.writableRange(this, offset, src.remaining());
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return writer.write(offset, src);
     }
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
-        return readOnlyFailure();
+        try {
+            RangeCheck.writableRange(this, offset, length);
+        } catch (ImageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return writer.writeZeroes(offset, length);
     }
 
+    /** Discarded ranges read as zeroes afterwards (never as the parent's data). */
     @Override
     public CompletableFuture<Void> discard(long offset, long length) {
-        return readOnlyFailure();
-    }
-
-    private CompletableFuture<Void> readOnlyFailure() {
-        return CompletableFuture.failedFuture(new ImageException(name() + ": opened read-only (aiofs does not"
-                + " write vmdk images)", ImageException.EROFS));
+        return writeZeroes(offset, length, true);
     }
 
     @Override
     public CompletableFuture<Void> flush() {
-        return CompletableFuture.completedFuture(null);
+        return writer == null ? CompletableFuture.completedFuture(null) : writer.flush();
     }
 
     @Override
@@ -138,16 +148,24 @@ public final class VmdkImage implements BlockImage {
         return reader.blockStatus(offset, length);
     }
 
-    /** Closes the parent, the extent files, then the named file; every one is closed even when one fails. */
+    /**
+     * Flushes what was written, then closes the parent, the extent files and the named file;
+     * every one is closed even when one fails.
+     */
     @Override
     public void close() throws IOException {
+        IOException failure = null;
+        try {
+            org.aiofs.aio.Futures.await(flush());
+        } catch (IOException e) {
+            failure = e;
+        }
         List<Closeable> order = new ArrayList<>();
         if (parent != null) {
             order.add(parent);
         }
         order.addAll(extentFiles);
         order.add(file);
-        IOException failure = null;
         for (Closeable c : order) {
             try {
                 c.close();

@@ -64,8 +64,11 @@ public final class VmdkOpener {
                 parent = context.openBacking(file, disk.ids().parentHint(), VmdkImage.FORMAT);
                 opener.checkParentCid(disk.ids(), parent);
             }
-            return new VmdkImage(file, opener.extentFiles, new ExtentTable(disk.extents()), disk.createType(),
-                    disk.ids(), parent, context.engine());
+            ExtentTable extents = new ExtentTable(disk.extents());
+            VmdkWriter writer = context.readOnly() ? null : VmdkWriter.open(opener.name, extents, context.engine(),
+                    parent, file, disk.descriptorOffset());
+            return new VmdkImage(file, opener.extentFiles, extents, disk.createType(), disk.ids(), parent,
+                    context.engine(), writer);
         } catch (IOException | RuntimeException e) {
             if (parent != null) {
                 closeQuietly(parent, e);
@@ -77,7 +80,11 @@ public final class VmdkOpener {
         }
     }
 
-    private record Described(String createType, List<PlacedExtent> extents, DescriptorIds ids) {
+    /**
+     * @param descriptorOffset where the descriptor holding the ids starts in the named file
+     */
+    private record Described(String createType, List<PlacedExtent> extents, DescriptorIds ids,
+            long descriptorOffset) {
     }
 
     private Described describe() throws IOException {
@@ -90,7 +97,7 @@ public final class VmdkOpener {
         if (magic != SparseHeader.MAGIC && magic != CowdHeader.MAGIC) {
             DescriptorText descriptor = descriptorAt(0, fileSize);
             return new Described(CreateType.of(name, descriptor), describedExtents(descriptor),
-                    DescriptorIds.read(name, descriptor));
+                    DescriptorIds.read(name, descriptor), 0);
         }
         String createType;
         List<PlacedExtent> extents;
@@ -110,7 +117,8 @@ public final class VmdkOpener {
             extents = List.of(new PlacedExtent(extent, 0, name));
         }
         ByteBuffer embedded = meta.readUpTo(EMBEDDED_DESCRIPTOR, DescriptorText.ID_WINDOW_BYTES);
-        return new Described(createType, extents, DescriptorIds.read(name, DescriptorText.decode(embedded)));
+        return new Described(createType, extents, DescriptorIds.read(name, DescriptorText.decode(embedded)),
+                EMBEDDED_DESCRIPTOR);
     }
 
     /** The descriptor text at {@code offset}: as much as QEMU reads (the file's size, at most 1 MiB - 1). */

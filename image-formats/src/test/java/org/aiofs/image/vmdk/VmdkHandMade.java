@@ -82,6 +82,35 @@ final class VmdkHandMade {
     }
 
     /**
+     * A monolithic sparse disk with small grain tables ({@code gtEntries} entries of 64 KiB grains)
+     * and none of them allocated yet (every directory entry 0, as VMware leaves them; qemu-img
+     * preallocates them all), with a redundant directory.
+     */
+    static Path sparseWithoutTables(Path out, long capacitySectors, int gtEntries) throws IOException {
+        long grain = 128;
+        long tables = (capacitySectors + gtEntries * grain - 1) / (gtEntries * grain);
+        long gdSectors = (4 * tables + 511) / 512;
+        long rgd = 21;
+        long gd = rgd + gdSectors;
+        long overhead = (gd + gdSectors + grain - 1) / grain * grain;
+        ByteBuffer header = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
+        header.put("KDMV".getBytes(StandardCharsets.US_ASCII));
+        header.putInt(4, 1).putInt(8, 3).putLong(12, capacitySectors).putLong(20, grain).putLong(28, 1)
+                .putLong(36, 20).putInt(44, gtEntries).putLong(48, rgd).putLong(56, gd).putLong(64, overhead);
+        header.put(73, (byte) '\n').put(74, (byte) ' ').put(75, (byte) '\r').put(76, (byte) '\n');
+        String text = "# Disk DescriptorFile\nversion=1\nCID=5eed0001\nparentCID=ffffffff\n"
+                + "createType=\"monolithicSparse\"\n# Extent description\nRW " + capacitySectors + " SPARSE \""
+                + out.getFileName() + "\"\n";
+        try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "rw")) {
+            f.setLength(0);
+            f.write(header.array());
+            f.write(text.getBytes(StandardCharsets.ISO_8859_1));
+            f.setLength(overhead * 512);
+        }
+        return out;
+    }
+
+    /**
      * A sparse file with no capacity whose embedded descriptor (sector 1) names the extents: QEMU
      * opens the descriptor as it would a descriptor file.
      */

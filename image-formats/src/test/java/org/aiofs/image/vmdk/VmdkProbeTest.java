@@ -41,12 +41,17 @@ class VmdkProbeTest extends EngineTestBase {
         assertEquals("raw", probe("hello"));
     }
 
+    /** A vmdk has a magic a guest cannot fake from inside a raw disk: a probed one may be written. */
     @Test
-    void aProbedVmdkIsOpenedReadOnlyOrRefusedForWriting() throws Exception {
+    void aProbedVmdkOpensForWritingUnlessItsExtentsAreNeverWritten() throws Exception {
         Path image = create(dir, "w.vmdk", "", "1M");
-        ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(image, null, false));
+        try (var img = new ImageOpener(engine).open(image, null, false)) {
+            assertEquals(false, img.readOnly());
+        }
+        Path stream = create(dir, "s.vmdk", "subformat=streamOptimized", "1M");
+        ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(stream, null, false));
         assertEquals(ImageException.EROFS, e.errno());
-        assertTrue(e.getMessage().contains("w.vmdk") && e.getMessage().contains("--read-only"), e.getMessage());
+        assertTrue(e.getMessage().contains("s.vmdk") && e.getMessage().contains("--read-only"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
     }
 

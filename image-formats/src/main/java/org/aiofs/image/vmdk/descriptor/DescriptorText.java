@@ -68,6 +68,23 @@ public final class DescriptorText {
      * is missing.
      */
     public Long hexAfter(String key) {
+        HexDigits d = hexDigits(key);
+        if (d == null) {
+            return null;
+        }
+        String digits = text.substring(d.start(), d.end()).replaceFirst("^0+(?=.)", "");
+        if (digits.length() > 16) {
+            return 0xffffffffL; // strtoul's ULONG_MAX, cut to 32 bits
+        }
+        long value = Long.parseUnsignedLong(digits, 16);
+        return (d.negative() ? -value : value) & 0xffffffffL;
+    }
+
+    /** Where the hex digits {@link #hexAfter} reads lie: [start, end) in the text, and whether a minus precedes them. */
+    public record HexDigits(int start, int end, boolean negative) {
+    }
+
+    public HexDigits hexDigits(String key) {
         int at = text.indexOf(key);
         if (at < 0) {
             return null;
@@ -89,15 +106,7 @@ public final class DescriptorText {
         while (p < text.length() && text.charAt(p) < 128 && Character.digit(text.charAt(p), 16) >= 0) {
             p++;
         }
-        if (p == start) {
-            return null;
-        }
-        String digits = text.substring(start, p).replaceFirst("^0+(?=.)", "");
-        if (digits.length() > 16) {
-            return 0xffffffffL; // strtoul's ULONG_MAX, cut to 32 bits
-        }
-        long value = Long.parseUnsignedLong(digits, 16);
-        return (negative ? -value : value) & 0xffffffffL;
+        return p == start ? null : new HexDigits(start, p, negative);
     }
 
     /** C's isspace in the "C" locale. */

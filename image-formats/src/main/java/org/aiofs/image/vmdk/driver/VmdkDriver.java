@@ -22,12 +22,13 @@ import org.aiofs.image.vmdk.extent.Extent;
 import org.aiofs.image.vmdk.extent.SparseHeader;
 
 /**
- * VMware's VMDK, read-only: monolithicSparse, streamOptimized, monolithicFlat,
- * twoGbMaxExtentSparse/Flat, vmfs and vmfsSparse descriptors, parents through
- * parentFileNameHint.
+ * VMware's VMDK: monolithicSparse, streamOptimized, monolithicFlat, twoGbMaxExtentSparse/Flat,
+ * vmfs and vmfsSparse descriptors, parents through parentFileNameHint; written where every
+ * extent is flat or VMDK4 sparse (not compressed, not version 3).
  */
 public final class VmdkDriver implements ImageDriver {
-    private static final DriverCapabilities CAPABILITIES = new DriverCapabilities(false, false, false, false, true,
+    /** Writable (flat and VMDK4 sparse extents; the opener refuses the others), zeroed grains for write-zeroes. */
+    private static final DriverCapabilities CAPABILITIES = new DriverCapabilities(true, true, false, false, true,
             false, false, true);
     private static final byte[][] VERSION_LINES = {
         "version=1\n".getBytes(StandardCharsets.US_ASCII), "version=2\n".getBytes(StandardCharsets.US_ASCII),

@@ -5,7 +5,8 @@ import java.io.IOException;
 /**
  * The grain tables of one disk's sparse extents, least recently used out first. A table is
  * 2 KiB (512 entries), so the budget covers a lot of disk: 4 MiB of tables map 128 GiB of 64 KiB
- * grains.
+ * grains. Tables are loaded outside the lock; a writer's change bumps a generation, so a table
+ * loaded from disk before the change is never cached over it.
  */
 public final class GrainTableCache {
     public static final long DEFAULT_BUDGET_BYTES = 4L << 20;
@@ -14,6 +15,7 @@ public final class GrainTableCache {
     }
 
     private final LruCache<Key, int[]> tables;
+    private long generation;
 
     public GrainTableCache(long budgetBytes) {
         this.tables = new LruCache<>(budgetBytes, t -> 16L + 4L * t.length);
@@ -21,14 +23,37 @@ public final class GrainTableCache {
 
     int[] get(SparseExtent extent, long tableSector) throws IOException {
         Key key = new Key(extent, tableSector);
-        int[] table = tables.get(key);
-        if (table == null) {
-            table = tables.putIfAbsent(key, extent.loadGrainTable(tableSector));
+        long loadedAt;
+        synchronized (this) {
+            int[] table = tables.get(key);
+            if (table != null) {
+                return table;
+            }
+            loadedAt = generation;
         }
-        return table;
+        int[] loaded = extent.loadGrainTable(tableSector);
+        synchronized (this) {
+            // a change since the load may be missing from it: use it for this lookup, never keep it
+            return generation == loadedAt ? tables.putIfAbsent(key, loaded) : loaded;
+        }
     }
 
-    public int size() {
+    /** A grain table entry the writer has just written to the file. */
+    synchronized void set(SparseExtent extent, long tableSector, int index, int value) {
+        generation++;
+        int[] table = tables.get(new Key(extent, tableSector));
+        if (table != null) {
+            table[index] = value;
+        }
+    }
+
+    /** A grain table the writer has just written to the file. */
+    synchronized void put(SparseExtent extent, long tableSector, int[] table) {
+        generation++;
+        tables.putIfAbsent(new Key(extent, tableSector), table);
+    }
+
+    public synchronized int size() {
         return tables.size();
     }
 }

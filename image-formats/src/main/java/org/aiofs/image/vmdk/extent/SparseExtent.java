@@ -21,7 +21,8 @@ public final class SparseExtent implements Extent {
     private final int[] directory;
     private final GrainTableCache cache;
     private final MetadataReader meta;
-    private final long fileSize;
+    /** Grows as the writer appends grains and tables. */
+    private volatile long fileSize;
 
     SparseExtent(HostFile file, String type, GrainLayout layout, int[] directory, GrainTableCache cache,
             MetadataReader meta, long fileSize) {
@@ -65,6 +66,26 @@ public final class SparseExtent implements Extent {
 
     public long fileSize() {
         return fileSize;
+    }
+
+    /** The file now ends at {@code end} (the writer appended to it). */
+    void grewTo(long end) {
+        if (end > fileSize) {
+            fileSize = end;
+        }
+    }
+
+    /** The grain directory, which the writer updates once a new table is on disk. */
+    int[] directory() {
+        return directory;
+    }
+
+    GrainTableCache tables() {
+        return cache;
+    }
+
+    MetadataReader meta() {
+        return meta;
     }
 
     @Override

@@ -101,7 +101,7 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
                     + Long.toUnsignedString(overHead) + ", but the file has " + fileSize + " bytes");
         }
         if (gdEntries == 0) { // no sectors: no tables to read (QEMU reads none either)
-            return new GrainLayout(0, grainSize, gtEntries, 0, 0, 0, false, compressed(), false);
+            return new GrainLayout(0, grainSize, gtEntries, 0, 0, 0, false, compressed(), false, writeRefusal());
         }
         long gd = sectorsToBytes(image, "gdOffset", gdOffset);
         GrainLayout.checkInside(image, "grain directory (gdOffset)", gd, gdEntries * 4, fileSize);
@@ -111,7 +111,19 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
             GrainLayout.checkInside(image, "redundant grain directory (rgdOffset)", rgd, gdEntries * 4, fileSize);
         }
         return new GrainLayout(capacity, grainSize, gtEntries, gd, (int) gdEntries, rgd,
-                (flags & FLAG_ZERO_GRAIN) != 0, compressed(), (flags & FLAG_MARKERS) != 0);
+                (flags & FLAG_ZERO_GRAIN) != 0, compressed(), (flags & FLAG_MARKERS) != 0, writeRefusal());
+    }
+
+    /** Why aiofs does not write an extent with this header, or null. */
+    private String writeRefusal() {
+        if (compressed()) {
+            return "stream-optimized (compressed) extents are not written";
+        }
+        if (version == 3) {
+            // VMware KB 2064959: version 3 adds changed block tracking, which a writer would have to keep
+            return "VMDK version 3 extents must stay read-only (QEMU refuses to write them too)";
+        }
+        return null;
     }
 
     private static long sectorsToBytes(String image, String field, long sectors) throws ImageException {

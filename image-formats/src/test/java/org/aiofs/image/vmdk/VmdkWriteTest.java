@@ -1,0 +1,143 @@
+package org.aiofs.image.vmdk;
+
+import static org.aiofs.image.vmdk.VmdkCorpus.convert;
+import static org.aiofs.image.vmdk.VmdkCorpus.create;
+import static org.aiofs.image.vmdk.VmdkCorpus.expected;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.aiofs.aio.Futures;
+import org.aiofs.image.BlockImage;
+import org.aiofs.image.EngineTestBase;
+import org.aiofs.image.ImageException;
+import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.qcow2.DiskComparison;
+import org.aiofs.image.qcow2.WriteWorkload;
+import org.aiofs.image.qcow2.check.Qemu;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Writes through the vmdk driver, judged by QEMU: after a random workload of writes, zero
+ * writes and discards, `qemu-img check` finds no error and `qemu-img compare` finds the disk
+ * identical to a raw model that took the same operations.
+ */
+class VmdkWriteTest extends EngineTestBase {
+    private static final int GRAIN = 65536;
+
+    @TempDir
+    Path dir;
+
+    /** Runs the workload on {@code image} and a raw model of it, then lets QEMU judge. */
+    private void assertWorkloadAsQemuSeesIt(Path image, long seed, int operations) throws Exception {
+        Path model = expected(image);
+        ImageOpener opener = new ImageOpener(engine);
+        try (BlockImage img = opener.open(image, "vmdk", false); BlockImage raw = opener.open(model, "raw", false)) {
+            new WriteWorkload(seed, GRAIN).run(img, raw, operations);
+        }
+        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
+        try (BlockImage img = opener.open(image, null, true)) {
+            DiskComparison.assertSameAsRaw(img, model);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"subformat=monolithicSparse", "subformat=monolithicSparse,zeroed_grain=on",
+            "subformat=twoGbMaxExtentSparse", "subformat=monolithicFlat", "subformat=twoGbMaxExtentFlat"})
+    void randomWorkloadOnEveryWritableSubformat(String options) throws Exception {
+        Path image = create(dir, "w.vmdk", options, "12M", "write -P 0x31 1M 3M", "write -P 0x32 9M 100k");
+        assertWorkloadAsQemuSeesIt(image, options.hashCode(), 80);
+    }
+
+    @Test
+    void childOverAParentCopiesWhatItDoesNotOverwrite() throws Exception {
+        create(dir, "base.vmdk", "", "8M", "write -P 0x41 0 8M");
+        Path child = create(dir, "child.vmdk", "backing_file=base.vmdk,backing_fmt=vmdk,zeroed_grain=on", "10M",
+                "write -P 0x42 2M 64k");
+        assertWorkloadAsQemuSeesIt(child, 7, 60);
+    }
+
+    @Test
+    void aWrittenParentGetsANewCidAndItsOldChildrenAreRefused() throws Exception {
+        Path base = create(dir, "base.vmdk", "", "2M", "write -P 0x51 0 2M");
+        Path child = create(dir, "child.vmdk", "backing_file=base.vmdk,backing_fmt=vmdk", "2M");
+        long before;
+        try (BlockImage img = new ImageOpener(engine).open(base, null, true)) {
+            before = ((VmdkImage) img).ids().cid();
+        }
+        try (BlockImage img = new ImageOpener(engine).open(base, "vmdk", false)) {
+            Futures.await(img.write(4096, ByteBuffer.wrap(new byte[] {1, 2, 3})));
+        }
+        long after = Qemu.info(dir, base.toString()).at("/format-specific/data/cid").asLong();
+        assertNotEquals(before, after, "QEMU reads a new CID");
+        ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(child, null, true));
+        assertTrue(e.getMessage().contains("is not the CID of the parent"), e.getMessage());
+        Qemu.Run qemu = Qemu.run(dir, "qemu-img", "convert", "-O", "raw", child.toString(), "c.raw");
+        assertNotEquals(0, qemu.exit(), "QEMU refuses to read through the changed parent too");
+    }
+
+    @Test
+    void wholeZeroedGrainsTakeNoSpace() throws Exception {
+        Path image = create(dir, "z.vmdk", "zeroed_grain=on", "8M", "write -P 0x61 0 8M");
+        long size = Files.size(image);
+        try (BlockImage img = new ImageOpener(engine).open(image, "vmdk", false)) {
+            Futures.await(img.writeZeroes(GRAIN, 4L * GRAIN, false));
+            Futures.await(img.writeZeroes(7 * GRAIN + 100, 1000, false)); // not whole: zeroes are written
+        }
+        assertEquals(size, Files.size(image), "zeroed grains are entries, not data");
+        String map = Qemu.ok(dir, "qemu-img", "map", "--output=json", image.toString());
+        assertTrue(map.contains("\"start\": 65536, \"length\": 262144, \"depth\": 0, \"present\": true, \"zero\": true,"
+                + " \"data\": false"), map);
+        Qemu.ok(dir, "qemu-img", "check", image.toString());
+    }
+
+    @Test
+    void grainsAndTablesAreAllocatedWhereQemuLeftNoTable() throws Exception {
+        // a grain directory entry of zero (VMware leaves tables out; qemu-img preallocates them): a new table
+        Path image = create(dir, "t.vmdk", "", "40M", "write -P 0x71 0 64k");
+        long secondTable = VmdkDamage.firstGdEntry(image) + 4;
+        VmdkDamage.putInt(image, secondTable, 0);
+        long rgd = VmdkDamage.getLong(image, VmdkDamage.RGD_OFFSET) * 512 + 4;
+        VmdkDamage.putInt(image, rgd, 0);
+        Path model = expected(image);
+        try (BlockImage img = new ImageOpener(engine).open(image, "vmdk", false);
+                BlockImage raw = new ImageOpener(engine).open(model, "raw", false)) {
+            ByteBuffer data = WriteWorkload.pattern(3 * GRAIN + 10, 5);
+            long at = 32L << 20; // the second table covers 32..64 MiB
+            Futures.await(img.write(at - 5, data.duplicate()));
+            Futures.await(raw.write(at - 5, data.duplicate()));
+        }
+        assertTrue(VmdkDamage.getInt(image, secondTable) != 0, "the directory links the new table");
+        assertEquals(VmdkDamage.getInt(image, rgd) != 0, true, "so does the redundant directory");
+        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
+    }
+
+    @Test
+    void streamOptimizedAndVersion3AreNotWritten() throws Exception {
+        Path stream = convert(dir, VmdkCorpus.mixedRaw(dir, "m.raw", 1 << 20, 1), "s.vmdk",
+                "subformat=streamOptimized");
+        ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(stream, "vmdk",
+                false));
+        assertEquals(ImageException.EROFS, e.errno());
+        assertTrue(e.getMessage().contains("s.vmdk: stream-optimized (compressed) extents are not written")
+                && e.getMessage().contains("--read-only"), e.getMessage());
+        Path v3 = create(dir, "v3.vmdk", "", "1M");
+        VmdkDamage.putInt(v3, VmdkDamage.VERSION, 3);
+        ImageException e3 = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(v3, "vmdk",
+                false));
+        assertTrue(e3.getMessage().contains("VMDK version 3 extents must stay read-only"), e3.getMessage());
+        try (BlockImage img = new ImageOpener(engine).open(v3, "vmdk", true)) {
+            assertTrue(img.readOnly());
+        }
+    }
+}
