@@ -85,15 +85,37 @@ class VmdkMountTest {
         }
     }
 
+    /** A writable mount: a file system made and filled through it, then judged by QEMU's tools and e2fsck. */
     @Test
-    void writableMountIsRefusedWithTheWayOut() throws IOException {
+    void ext4MadeThroughAWritableMountIsWhatQemuReads() throws IOException {
         Path image = dir.resolve("rw.vmdk");
-        Qemu.img("create", "-q", "-f", "vmdk", image.toString(), "16M");
+        Qemu.img("create", "-q", "-f", "vmdk", "-o", "zeroed_grain=on", image.toString(), "32M");
+        try (MountedImage m = MountedImage.mount(image, dir)) {
+            Commands.run("mkfs.ext4", "-q", "-F", m.disk().toString()).assertSuccess();
+            Commands.run("debugfs", "-w", "-R", "write /etc/os-release os-release", m.disk().toString())
+                    .assertSuccess();
+            Commands.run("e2fsck", "-fn", m.disk().toString()).assertSuccess();
+        }
+        Qemu.img("check", image.toString());
+        Path raw = Qemu.toRaw(image, dir, "rw.expected.raw");
+        Commands.run("e2fsck", "-fn", raw.toString()).assertSuccess();
+        CommandResult cat = Commands.run("debugfs", "-R", "cat os-release", raw.toString()).assertSuccess();
+        assertEquals(Files.readString(Path.of("/etc/os-release")), cat.stdout());
+        try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
+            assertEquals(-1L, Files.mismatch(m.disk(), raw), "aiofs reads back what QEMU reads");
+        }
+    }
+
+    @Test
+    void writableMountOfAStreamOptimizedDiskIsRefusedWithTheWayOut() throws IOException {
+        Path raw = TestImages.randomRaw(dir, "s.raw", 1 << 20, 5);
+        Path image = dir.resolve("stream.vmdk");
+        Qemu.img("convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw.toString(), image.toString());
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         CommandResult r = Commands.aiofs("mount", image.toString(), mnt.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
-        assertTrue(r.stderr().contains("rw.vmdk") && r.stderr().contains("--read-only"), r.stderr());
+        assertTrue(r.stderr().contains("stream.vmdk") && r.stderr().contains("--read-only"), r.stderr());
         assertTrue(!Mounts.isMounted(mnt));
     }
 
