@@ -122,6 +122,28 @@ class VmdkWriteTest extends EngineTestBase {
         Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
     }
 
+    /** A damaged table that places a grain on metadata: read as QEMU reads it, never written over. */
+    @Test
+    void aGrainOnTheTablesIsNotWrittenOver() throws Exception {
+        Path image = create(dir, "m.vmdk", "", "4M", "write -P 0x11 0 128k");
+        long gte = VmdkDamage.gtEntry(image, 1);
+        long table = VmdkDamage.getInt(image, VmdkDamage.firstGdEntry(image));
+        VmdkDamage.putInt(image, gte, (int) table); // grain 1 "is" the first grain table
+        byte[] before = VmdkDamage.get(image, table * 512, 2048);
+        try (BlockImage img = new ImageOpener(engine).open(image, "vmdk", false)) {
+            Futures.await(img.read(65536, ByteBuffer.allocate(4096)));
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> Futures.await(img.write(65536 + 8,
+                    ByteBuffer.wrap(new byte[] {9}))));
+            assertTrue(e instanceof ImageException && e.getMessage().contains("lies on metadata")
+                    && e.getMessage().contains("m.vmdk"), e.getMessage());
+        }
+        assertTrue(java.util.Arrays.equals(before, VmdkDamage.get(image, table * 512, 2048)), "the table is intact");
+        Path far = create(dir, "far.vmdk", "", "4M");
+        VmdkDamage.putInt(far, VmdkDamage.firstGdEntry(far), 0x100000);
+        ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(far, "vmdk", false));
+        assertTrue(e.getMessage().contains("grain table 0 at 0x20000000"), e.getMessage());
+    }
+
     @Test
     void streamOptimizedAndVersion3AreNotWritten() throws Exception {
         Path stream = convert(dir, VmdkCorpus.mixedRaw(dir, "m.raw", 1 << 20, 1), "s.vmdk",

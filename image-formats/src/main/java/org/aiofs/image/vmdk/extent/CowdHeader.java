@@ -44,6 +44,6 @@ public record CowdHeader(int version, int flags, long diskSectors, long granular
                     fileSize);
         }
         return new GrainLayout(diskSectors, granularity, GT_ENTRIES, l1dirOffset << 9, (int) l1dirSize, 0, false,
-                false, false, "VMDK3 (COWD) extents are not written");
+                false, false, 0, "VMDK3 (COWD) extents are not written");
     }
 }

@@ -13,10 +13,12 @@ import org.aiofs.image.ImageException;
  * @param rgdOffset byte offset of the redundant grain directory, or 0 when there is none
  * @param zeroGrain a grain table entry of 1 means a zeroed grain
  * @param markers   compressed grains start with a marker (sector number, compressed size)
+ * @param overhead  bytes at the start of the file that hold metadata only (header, descriptor,
+ *                  directories, the tables made with the file); grains come after
  * @param writeRefusal why the extent is never written, or null when it can be
  */
 public record GrainLayout(long capacity, long grainSectors, int gtEntries, long gdOffset, int gdEntries,
-        long rgdOffset, boolean zeroGrain, boolean compressed, boolean markers, String writeRefusal) {
+        long rgdOffset, boolean zeroGrain, boolean compressed, boolean markers, long overhead, String writeRefusal) {
     /** QEMU's limit on a grain (0x200000 sectors, 1 GiB). */
     public static final long MAX_GRAIN_SECTORS = 0x200000;
     /** A compressed grain is inflated in memory: larger ones are refused (VMware writes 64 KiB). */

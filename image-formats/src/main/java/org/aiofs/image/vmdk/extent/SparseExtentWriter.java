@@ -37,14 +37,16 @@ public final class SparseExtentWriter {
     private final IoEngine engine;
     /** The redundant directory, kept in step with the primary one; null when the extent has none. */
     private final int[] redundant;
+    private final MetadataRanges metadata;
     private long nextSector;
 
-    private SparseExtentWriter(SparseExtent extent, IoEngine engine, int[] redundant) {
+    private SparseExtentWriter(SparseExtent extent, IoEngine engine, int[] redundant, MetadataRanges metadata) {
         this.extent = extent;
         this.layout = extent.layout();
         this.file = extent.file();
         this.engine = engine;
         this.redundant = redundant;
+        this.metadata = metadata;
         this.nextSector = (extent.fileSize() + 511) >> 9;
     }
 
@@ -56,8 +58,14 @@ public final class SparseExtentWriter {
             throw new ImageException(image + ": " + layout.writeRefusal() + "; open it read-only (--read-only)",
                     ImageException.EROFS);
         }
+        // every table must be inside the file: new grains go after its end, and must not land on one
+        MetadataRanges metadata = new MetadataRanges();
+        metadata.add(0, layout.overhead());
+        metadata.add(layout.gdOffset(), 4L * layout.gdEntries());
+        tables(image, "grain table", extent.directory(), 4L * layout.gtEntries(), metadata, extent.fileSize());
         int[] redundant = null;
         if (layout.rgdOffset() != 0) {
+            metadata.add(layout.rgdOffset(), 4L * layout.gdEntries());
             redundant = readDirectory(extent, layout.rgdOffset());
             int[] primary = extent.directory();
             for (int i = 0; i < primary.length; i++) {
@@ -66,13 +74,23 @@ public final class SparseExtentWriter {
                             + " directory at entry " + i + " (" + Integer.toUnsignedString(redundant[i]) + " vs "
                             + Integer.toUnsignedString(primary[i]) + "); refusing to write");
                 }
-                if (redundant[i] != 0) {
-                    GrainLayout.checkInside(image, "redundant grain table", (redundant[i] & 0xffffffffL) << 9,
-                            4L * layout.gtEntries(), extent.fileSize());
-                }
+            }
+            tables(image, "redundant grain table", redundant, 4L * layout.gtEntries(), metadata,
+                    extent.fileSize());
+        }
+        return new SparseExtentWriter(extent, engine, redundant, metadata);
+    }
+
+    /** Each table a directory names lies inside the file, and is metadata from now on. */
+    private static void tables(String image, String what, int[] directory, long tableBytes, MetadataRanges metadata,
+            long fileSize) throws ImageException {
+        for (int i = 0; i < directory.length; i++) {
+            if (directory[i] != 0) {
+                long at = (directory[i] & 0xffffffffL) << 9;
+                GrainLayout.checkInside(image, what + " " + i, at, tableBytes, fileSize);
+                metadata.add(at, tableBytes);
             }
         }
-        return new SparseExtentWriter(extent, engine, redundant);
     }
 
     private static int[] readDirectory(SparseExtent extent, long offset) throws IOException {
@@ -96,7 +114,13 @@ public final class SparseExtentWriter {
     public Link prepareWrite(long offset, ByteBuffer src, GrainSource source, List<IoRequest> io) throws IOException {
         Grain g = grain(offset);
         if (g.allocated()) {
-            io.add(new IoRequest.Write(file, (g.entry() << 9) + g.inGrain(), src));
+            long host = (g.entry() << 9) + g.inGrain();
+            if (metadata.overlaps(host, src.remaining())) {
+                throw ImageException.corrupt(file.path().toString(), "the grain at extent offset 0x"
+                        + Long.toHexString(offset - g.inGrain()) + " lies on metadata (grain table entry "
+                        + g.entry() + "): refusing to write over it");
+            }
+            io.add(new IoRequest.Write(file, host, src));
             return null;
         }
         ByteBuffer grain = ByteBuffer.allocateDirect((int) layout.grainBytes());
@@ -193,6 +217,8 @@ public final class SparseExtentWriter {
                 tableWrites.add(new IoRequest.Write(file, copy << 9, encode(t.getValue())));
             }
             placed.put(t.getKey(), new long[] {primary, copy});
+            metadata.add(primary << 9, 4L * layout.gtEntries());
+            metadata.add(copy << 9, redundant == null ? 0 : 4L * layout.gtEntries());
         }
         runAndFlush(tableWrites);
         if (!placed.isEmpty()) {

@@ -101,7 +101,8 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
                     + Long.toUnsignedString(overHead) + ", but the file has " + fileSize + " bytes");
         }
         if (gdEntries == 0) { // no sectors: no tables to read (QEMU reads none either)
-            return new GrainLayout(0, grainSize, gtEntries, 0, 0, 0, false, compressed(), false, writeRefusal());
+            return new GrainLayout(0, grainSize, gtEntries, 0, 0, 0, false, compressed(), false, overHead << 9,
+                    writeRefusal());
         }
         long gd = sectorsToBytes(image, "gdOffset", gdOffset);
         GrainLayout.checkInside(image, "grain directory (gdOffset)", gd, gdEntries * 4, fileSize);
@@ -111,7 +112,8 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
             GrainLayout.checkInside(image, "redundant grain directory (rgdOffset)", rgd, gdEntries * 4, fileSize);
         }
         return new GrainLayout(capacity, grainSize, gtEntries, gd, (int) gdEntries, rgd,
-                (flags & FLAG_ZERO_GRAIN) != 0, compressed(), (flags & FLAG_MARKERS) != 0, writeRefusal());
+                (flags & FLAG_ZERO_GRAIN) != 0, compressed(), (flags & FLAG_MARKERS) != 0, overHead << 9,
+                writeRefusal());
     }
 
     /** Why aiofs does not write an extent with this header, or null. */
