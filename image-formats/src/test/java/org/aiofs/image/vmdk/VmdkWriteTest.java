@@ -122,6 +122,62 @@ class VmdkWriteTest extends EngineTestBase {
         Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
     }
 
+    /**
+     * Readers beside a writer: a grain being allocated reads as it was (zeroes) or as written,
+     * never as a mix or as another grain's data; afterwards QEMU agrees with every write.
+     */
+    @Test
+    void readsBesideAllocatingWritesSeeOldOrNewGrains() throws Exception {
+        int grains = 96;
+        Path image = VmdkHandMade.sparseWithoutTables(dir.resolve("c.vmdk"), grains * 128L, 8);
+        try (BlockImage img = new ImageOpener(engine).open(image, "vmdk", false)) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.List<java.util.concurrent.CompletableFuture<Integer>> readers = new java.util.ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                int seed = r;
+                readers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    int checked = 0;
+                    ByteBuffer b = ByteBuffer.allocate(GRAIN);
+                    while (!done.get() || checked < 50) {
+                        int grain = random.nextInt(grains);
+                        b.clear();
+                        try {
+                            Futures.await(img.read((long) grain * GRAIN, b));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        byte first = b.get(0);
+                        if (first != 0 && first != (byte) (grain + 1)) {
+                            throw new AssertionError("grain " + grain + " reads another grain's byte " + first);
+                        }
+                        for (int i = 1; i < GRAIN; i++) {
+                            if (b.get(i) != first) {
+                                throw new AssertionError("grain " + grain + " reads a mix at byte " + i);
+                            }
+                        }
+                        checked++;
+                    }
+                    return checked;
+                }));
+            }
+            for (int g = 0; g < grains; g++) {
+                byte[] data = new byte[GRAIN];
+                java.util.Arrays.fill(data, (byte) (g + 1));
+                Futures.await(img.write((long) g * GRAIN, ByteBuffer.wrap(data)));
+            }
+            done.set(true);
+            for (var r : readers) {
+                assertTrue(r.get() >= 50);
+            }
+        }
+        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        byte[] all = Files.readAllBytes(expected(image));
+        for (int g = 0; g < grains; g++) {
+            assertEquals((byte) (g + 1), all[g * GRAIN + 100], "grain " + g);
+        }
+    }
+
     /** A damaged table that places a grain on metadata: read as QEMU reads it, never written over. */
     @Test
     void aGrainOnTheTablesIsNotWrittenOver() throws Exception {
