@@ -30,8 +30,8 @@ final class ExtentTable {
         return size;
     }
 
-    /** The index (for {@link #at}) of the extent holding {@code offset}, which must lie inside the disk. */
-    int indexOf(long offset) {
+    /** The extent holding guest {@code offset}, which must lie inside the disk. */
+    PlacedExtent holding(long offset) {
         int lo = 0;
         int hi = holding.length - 1;
         while (lo < hi) {
@@ -42,10 +42,6 @@ final class ExtentTable {
                 hi = mid - 1;
             }
         }
-        return lo;
-    }
-
-    PlacedExtent at(int index) {
-        return holding[index];
+        return holding[lo];
     }
 }

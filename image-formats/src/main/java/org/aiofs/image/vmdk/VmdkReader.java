@@ -59,13 +59,8 @@ final class VmdkReader {
         long runHost = -1;
         long runLength = 0;
         long pos = offset;
-        int index = pos < end ? extents.indexOf(pos) : 0;
         while (pos < end) {
-            PlacedExtent placed = extents.at(index);
-            if (pos >= placed.end()) {
-                index++;
-                continue;
-            }
+            PlacedExtent placed = extents.holding(pos);
             Extent extent = placed.extent();
             ExtentRun r = extent.map(pos - placed.start(), Math.min(end, placed.end()) - pos);
             if (r.kind() == ExtentRun.Kind.DATA && runLength > 0 && runFile == extent.file()
@@ -156,13 +151,8 @@ final class VmdkReader {
         long limit = Math.min(end, offset + (1L << 30));
         BlockStatus.Kind kind = null;
         long pos = offset;
-        int index = extents.indexOf(pos);
         while (pos < limit) {
-            PlacedExtent placed = extents.at(index);
-            if (pos >= placed.end()) {
-                index++;
-                continue;
-            }
+            PlacedExtent placed = extents.holding(pos);
             long inExtent = pos - placed.start();
             long most = Math.min(limit, placed.end()) - pos;
             ExtentRun r = placed.extent() instanceof FlatExtent flat ? flat.status(inExtent, most)

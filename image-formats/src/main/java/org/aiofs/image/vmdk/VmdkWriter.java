@@ -151,13 +151,8 @@ final class VmdkWriter {
         Map<SparseExtentWriter, List<SparseExtentWriter.Link>> links = new LinkedHashMap<>();
         long end = offset + length;
         long pos = offset;
-        int index = extents.indexOf(pos);
         while (pos < end) {
-            PlacedExtent placed = extents.at(index);
-            if (pos >= placed.end()) {
-                index++;
-                continue;
-            }
+            PlacedExtent placed = extents.holding(pos);
             Extent extent = placed.extent();
             long at = pos - placed.start();
             long n = Math.min(end, placed.end()) - pos;
