@@ -25,30 +25,6 @@ public final class DiskComparison {
         randomReads(image, expected, 200);
     }
 
-    /**
-     * For disks of gigabytes: the 4 MiB around each of {@code places} (where the test wrote, where
-     * files or tables change) in odd-sized reads, then random reads anywhere.
-     */
-    public static void assertSameAsRawAround(BlockImage image, Path expected, long... places) throws IOException {
-        assertEquals(Files.size(expected), image.size(), "virtual size of " + image.name());
-        try (RandomAccessFile raw = new RandomAccessFile(expected.toFile(), "r")) {
-            for (long place : places) {
-                long from = Math.max(0, place - (2 << 20));
-                long to = Math.min(image.size(), place + (2 << 20));
-                for (long pos = from; pos < to; pos += 100_003) {
-                    int n = (int) Math.min(100_003, to - pos);
-                    ByteBuffer got = garbage(ByteBuffer.allocate(n));
-                    Futures.await(image.read(pos, got));
-                    byte[] want = new byte[n];
-                    raw.seek(pos);
-                    raw.readFully(want);
-                    compare(image, pos, want, got, n);
-                }
-            }
-        }
-        randomReads(image, expected, 100);
-    }
-
     private static void sequential(BlockImage image, Path expected, int chunk, boolean direct) throws IOException {
         try (RandomAccessFile raw = new RandomAccessFile(expected.toFile(), "r")) {
             long size = image.size();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
+import org.aiofs.image.blockmap.SparseComparison;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
 import org.junit.jupiter.api.Test;
@@ -91,7 +92,8 @@ class VmdkReadTest extends EngineTestBase {
             Path image = create(dir, sub + ".vmdk", "subformat=" + sub, "2100M", "write -P 0x41 2047M 2M",
                     "write -P 0x42 0 64k", "write -P 0x43 2099M 1M");
             try (BlockImage img = open(image)) {
-                DiskComparison.assertSameAsRawAround(img, expected(image), 0, 2L << 30, img.size());
+                // the window where the second extent begins, beside the first and last 4 MiB
+                SparseComparison.assertSameAsRaw(img, expected(image), (2L << 30) - (2 << 20));
                 assertTrue(img.size() > 2L << 30);
             }
         }
