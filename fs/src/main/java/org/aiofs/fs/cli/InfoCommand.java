@@ -29,10 +29,11 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
 public final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE|MOUNTPOINT",
-            description = "The image file (raw or qcow2), or an aiofs mountpoint (engine, cache mode, counters).")
+            description = "The image file, or an aiofs mountpoint (engine, cache mode, counters).")
     Path image;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
     String format;
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
                 "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
 public final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
     Path image;
 
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
@@ -33,8 +33,9 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = {"-r", "--read-only"}, description = "Serve the image read-only (files are 0444; writes fail with EROFS).")
     boolean readOnly;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2",
-            description = "The image format; probed from the image when not given. A raw image is written only when named.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The image format (${COMPLETION-CANDIDATES}); probed from the image when not given. A raw"
+                    + " image is written only when named.")
     String format;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",

@@ -1,5 +1,8 @@
 package org.aiofs.image.blockmap;
 
+import static org.aiofs.image.ReadBuffers.slice;
+import static org.aiofs.image.ReadBuffers.zero;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,6 +14,7 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.ParentReads;
 
 /**
  * Serves guest reads through a {@link GuestMap}: the range is mapped first (on the caller's
@@ -59,8 +63,8 @@ public final class MappedReader {
                         runHost = r.hostOffset();
                         runLength = r.length();
                     }
-                    case ZERO -> fillZero(slice(dst, offset, pos, r.length()));
-                    case BACKING -> others.add(readBacking(pos, slice(dst, offset, pos, r.length())));
+                    case ZERO -> zero(slice(dst, offset, pos, r.length()));
+                    case BACKING -> others.add(ParentReads.read(backing, pos, slice(dst, offset, pos, r.length())));
                 }
             }
             pos += r.length();
@@ -74,7 +78,7 @@ public final class MappedReader {
                 ByteBuffer target = targets.get(i);
                 others.add(results.get(i).thenAccept(got -> {
                     if (got < target.remaining()) { // the file ends inside this run: the rest reads as zeroes
-                        fillZero(target.duplicate().position(target.position() + got.intValue()));
+                        zero(target.duplicate().position(target.position() + got.intValue()));
                     }
                 }));
             }
@@ -85,18 +89,6 @@ public final class MappedReader {
     private void addDataRead(List<IoRequest> batch, List<ByteBuffer> targets, ByteBuffer target, long host) {
         batch.add(new IoRequest.Read(file, host, target));
         targets.add(target);
-    }
-
-    private CompletableFuture<Void> readBacking(long guestOffset, ByteBuffer target) {
-        long backingSize = backing == null ? 0 : backing.size();
-        long have = Math.max(0, Math.min(target.remaining(), backingSize - guestOffset));
-        if (have < target.remaining()) {
-            fillZero(target.duplicate().position(target.position() + (int) have));
-        }
-        if (have == 0) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return backing.read(guestOffset, target.slice(target.position(), (int) have));
     }
 
     /** Whether the range starting at {@code offset} holds data or reads as zeroes, and for how long. */
@@ -110,14 +102,9 @@ public final class MappedReader {
             BlockStatus.Kind k;
             long len = r.length();
             if (r.kind() == GuestRun.Kind.BACKING) {
-                long backingSize = backing == null ? 0 : backing.size();
-                if (pos >= backingSize) {
-                    k = BlockStatus.Kind.ZERO;
-                } else {
-                    BlockStatus b = backing.blockStatus(pos, Math.min(len, backingSize - pos));
-                    k = b.kind();
-                    len = b.length();
-                }
+                BlockStatus b = ParentReads.status(backing, pos, len);
+                k = b.kind();
+                len = b.length();
             } else {
                 k = r.kind() == GuestRun.Kind.ZERO ? BlockStatus.Kind.ZERO : BlockStatus.Kind.DATA;
             }
@@ -129,19 +116,5 @@ public final class MappedReader {
             pos += len;
         }
         return new BlockStatus(kind, offset, Math.min(pos, end) - offset);
-    }
-
-    private static ByteBuffer slice(ByteBuffer dst, long base, long guest, long length) {
-        return dst.slice(dst.position() + (int) (guest - base), (int) length);
-    }
-
-    static void fillZero(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        while (d.remaining() >= 8) {
-            d.putLong(0);
-        }
-        while (d.hasRemaining()) {
-            d.put((byte) 0);
-        }
     }
 }

@@ -11,8 +11,6 @@ import java.util.List;
  */
 record ForeignFormat(String name, int offset, byte[] magic) {
     static final List<ForeignFormat> ALL = List.of(
-            text("vmdk", 0, "KDMV"),
-            text("vmdk", 0, "# Disk DescriptorFile"),
             new ForeignFormat("qed", 0, new byte[] {'Q', 'E', 'D', 0}),
             new ForeignFormat("luks", 0, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}),
             text("parallels", 0, "WithoutFreeSpace"),

@@ -9,6 +9,7 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.HostFileStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.RangeCheck;
 
@@ -117,17 +118,7 @@ public final class RawImage implements BlockImage {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         RangeCheck.inside(this, offset, length);
-        long end = offset + length;
-        long data = file.seekData(offset);
-        if (data < 0 || data >= end) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, length);
-        }
-        if (data > offset) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, data - offset);
-        }
-        long hole = file.seekHole(offset);
-        long dataEnd = hole < 0 ? end : Math.min(hole, end);
-        return new BlockStatus(BlockStatus.Kind.DATA, offset, dataEnd - offset);
+        return HostFileStatus.of(file, offset, length);
     }
 
     @Override
