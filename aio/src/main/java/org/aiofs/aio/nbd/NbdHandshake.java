@@ -62,6 +62,13 @@ final class NbdHandshake {
         while (true) {
             try {
                 return options();
+            } catch (EOFException e) {
+                if (!tls) {
+                    throw e;
+                }
+                throw new NbdException(uri + ": the server ended the TLS session during the handshake; it may want"
+                        + " a client certificate (tls-certificates=DIR holding client-cert.pem and client-key.pem)",
+                        Errno.EACCES, e);
             } catch (TlsRequired e) {
                 if (tls) {
                     throw new NbdProtocolException(uri + ": the server asked for TLS inside a TLS session");

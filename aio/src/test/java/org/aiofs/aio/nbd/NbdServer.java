@@ -91,13 +91,33 @@ public final class NbdServer implements AutoCloseable {
             if (p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(log));
             }
-            pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
+            pid = awaitPid();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The daemon's pid: nbdkit's child writes its pid file just after the parent has returned
+     * (the socket already listens), so the file is checked until it holds a number.
+     */
+    private long awaitPid() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            if (Files.exists(pidFile)) {
+                String text = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
+                if (!text.isEmpty() && text.chars().allMatch(Character::isDigit)) {
+                    return Long.parseLong(text);
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(String.join(" ", command) + " wrote no pid file: " + log());
+            }
+            Thread.sleep(5);
         }
     }
 
