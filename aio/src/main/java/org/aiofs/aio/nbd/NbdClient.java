@@ -341,7 +341,7 @@ public final class NbdClient implements RemoteExport {
         List<NbdConnection> others = connections;
         connections = List.of();
         if (!(cause instanceof NbdProtocolException)) {
-            log.accept(uri + ": lost the connection (" + cause.getMessage() + "); reconnecting");
+            log.accept(uri + ": lost the connection (" + reason(cause) + "); reconnecting");
         }
         NbdException closing = new NbdException(uri + ": closed to reconnect", Errno.ENOTCONN);
         Thread t = new Thread(() -> {
@@ -420,7 +420,7 @@ public final class NbdClient implements RemoteExport {
         if (!failFast && now - outageSince >= limit) {
             failFast = true;
             log.accept(uri + ": still unreachable after " + uri.reconnectDelaySeconds() + " s ("
-                    + lastFailure.getMessage() + "); requests fail until it is back");
+                    + reason(lastFailure) + "); requests fail until it is back");
         }
         List<NbdCommand> expired = new ArrayList<>();
         pending.removeIf(c -> {
@@ -439,7 +439,13 @@ public final class NbdClient implements RemoteExport {
 
     private NbdException unreachable() {
         return new NbdException(uri + ": the server is unreachable (" + (lastFailure == null ? "closed"
-                : lastFailure.getMessage()) + ")", Errno.EIO);
+                : reason(lastFailure)) + ")", Errno.EIO);
+    }
+
+    /** A failure's message without the URI it starts with: a line names the export once. */
+    private String reason(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith(uri + ": ") ? m.substring(uri.toString().length() + 2) : m;
     }
 
     /** Opens one more connection like the first: same size, same writability. */
