@@ -23,6 +23,9 @@ public interface RemoteExport extends Closeable {
     /** The first offset at or after {@code offset} that reads as zeroes unallocated, or the size (SEEK_HOLE). */
     long seekHole(long offset) throws HostIoException;
 
+    /** What was negotiated, in words for logs and info.json: size, features, connections. */
+    String describe();
+
     /** The engine that carries requests naming this export. */
     IoEngine engine();
 

@@ -8,6 +8,7 @@ import java.io.IOException;
  */
 public class ImageException extends IOException {
     public static final int EIO = 5;
+    public static final int EACCES = 13;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;

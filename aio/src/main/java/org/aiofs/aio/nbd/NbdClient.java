@@ -133,7 +133,7 @@ public final class NbdClient implements RemoteExport {
         return export;
     }
 
-    /** The negotiated facts in words: size, flags, block sizes, connections. */
+    @Override
     public String describe() {
         return export.describe() + ", " + connectionCount + (connectionCount == 1 ? " connection" : " connections");
     }

@@ -1,7 +1,6 @@
 package org.aiofs.fs.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -18,6 +17,7 @@ import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.ImageOpener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,8 +35,9 @@ public final class InfoCommand implements Callable<Integer> {
             .withZone(ZoneId.systemDefault());
 
     @Parameters(index = "0", paramLabel = "IMAGE|MOUNTPOINT",
-            description = "The image file (raw or qcow2), or an aiofs mountpoint (engine, cache mode, counters).")
-    Path image;
+            description = "The image (raw or qcow2): a file or an NBD URI (nbd://HOST[:PORT]/EXPORT, "
+                    + "nbd+unix:///EXPORT?socket=PATH); or an aiofs mountpoint (engine, cache mode, counters).")
+    String image;
 
     @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
     String format;
@@ -50,15 +51,22 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (MountedInfo.isMount(image)) {
-            MountedInfo.print(image, output == ReportFormat.json, spec.commandLine().getOut());
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote() && MountedInfo.isMount(location.path())) {
+            MountedInfo.print(location.path(), output == ReportFormat.json, spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return 0;
         }
         ImageFormat f = format == null ? null : ImageFormat.fromUserName(format);
         ImageInfo info;
         try (IoEngine engine = new SyncEngine();
-                BlockImage img = new ImageOpener(engine).open(image, f, true)) {
+                BlockImage img = new ImageOpener(engine).open(location, f, true)) {
             info = ImageInfo.of(img);
         } catch (java.io.IOException e) {
             spec.commandLine().getErr().println("aiofs: " + e.getMessage());

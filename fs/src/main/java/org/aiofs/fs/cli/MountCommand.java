@@ -11,19 +11,22 @@ import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.ImageFormat;
+import org.aiofs.image.ImageLocation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = {"Mount IMAGE on MOUNTPOINT: MOUNTPOINT/disk.raw is then the whole virtual disk.",
+                "IMAGE is a file or block device, or an NBD export: nbd://HOST[:PORT]/EXPORT, "
+                        + "nbds://... (TLS), nbd+unix:///EXPORT?socket=PATH.",
                 "Returns once the mount serves (the server keeps running in the background), "
                         + "or fails with the server's error."},
         footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
                 "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
 public final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
-    Path image;
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (raw or qcow2): a file or an NBD URI.")
+    String image;
 
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountPoint;
@@ -67,9 +70,19 @@ public final class MountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote()) {
+            location = ImageLocation.of(location.path().toAbsolutePath());
+        }
         if (foreground) {
             try {
-                new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
+                new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
                 return 0;
@@ -79,10 +92,12 @@ public final class MountCommand implements Callable<Integer> {
             }
         }
         try {
-            Preflight.checkImage(image, readOnly);
+            if (!location.isRemote()) {
+                Preflight.checkImage(location.path(), readOnly);
+            }
             Preflight.checkMountPoint(mountPoint);
             Preflight.checkFuse();
-            BackgroundMount.start(serverArguments(), mountPoint);
+            BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -90,7 +105,7 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> serverArguments() {
+    private List<String> serverArguments(ImageLocation location) {
         List<String> args = new ArrayList<>();
         if (readOnly) {
             args.add("--read-only");
@@ -113,7 +128,7 @@ public final class MountCommand implements Callable<Integer> {
             args.add("-o");
             args.add(o);
         }
-        args.add(image.toAbsolutePath().toString());
+        args.add(location.toString());
         args.add(mountPoint.toAbsolutePath().toString());
         return args;
     }

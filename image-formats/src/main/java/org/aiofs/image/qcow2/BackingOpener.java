@@ -1,7 +1,6 @@
 package org.aiofs.image.qcow2;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 import org.aiofs.image.BlockImage;
 
@@ -9,8 +8,8 @@ import org.aiofs.image.BlockImage;
 @FunctionalInterface
 public interface BackingOpener {
     /**
-     * @param path   already resolved against the folder of the image naming it
+     * @param name   as the image spells it: the opener resolves it against the image's location
      * @param format "raw", "qcow2", or null to probe
      */
-    BlockImage open(Path path, String format) throws IOException;
+    BlockImage open(String name, String format) throws IOException;
 }

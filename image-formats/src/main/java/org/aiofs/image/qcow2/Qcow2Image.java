@@ -14,6 +14,7 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.RangeCheck;
 
 /**
@@ -99,7 +100,7 @@ public final class Qcow2Image implements BlockImage {
      * {@code file} itself, which the caller owns until this returns.
      */
     public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings) throws IOException {
-        String name = file.path().toString();
+        String name = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
         ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));
@@ -134,7 +135,13 @@ public final class Qcow2Image implements BlockImage {
                     throw new ImageException(name + ": needs an external data file but names none"
                             + " (no external data file name extension)", ImageException.ENOTSUP);
                 }
-                Path dataPath = resolve(file.path(), extensions.dataFile());
+                ImageLocation data = file.isRemote() ? null
+                        : ImageLocation.of(file.path()).resolve(extensions.dataFile(), "external data file name");
+                if (data == null || data.isRemote()) {
+                    throw new ImageException(name + ": external data files on NBD exports are not supported",
+                            ImageException.ENOTSUP);
+                }
+                Path dataPath = data.path();
                 try {
                     dataFile = HostFile.open(dataPath, file.readOnly(), false);
                 } catch (IOException e) {
@@ -148,7 +155,7 @@ public final class Qcow2Image implements BlockImage {
                             ImageException.ENOTSUP);
                 }
                 String format = extensions.backingFormat();
-                backing = backings.open(resolve(file.path(), backingName), format);
+                backing = backings.open(backingName, format);
             }
             L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
@@ -180,22 +187,6 @@ public final class Qcow2Image implements BlockImage {
             throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
                     + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
         }
-    }
-
-    /** Relative names are relative to the folder of the image that names them. */
-    static Path resolve(Path image, String name) throws ImageException {
-        Path p;
-        try {
-            p = Path.of(name);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw ImageException.corrupt(image.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
-                    + "' named in the header is not a valid path");
-        }
-        if (p.isAbsolute()) {
-            return p;
-        }
-        Path folder = image.toAbsolutePath().getParent();
-        return folder == null ? p : folder.resolve(p);
     }
 
     private static L2Cache.Loader l2Loader(MetadataReader meta, Qcow2Header header, String name) {

@@ -30,7 +30,7 @@ public final class RawImage implements BlockImage {
 
     @Override
     public String name() {
-        return file.path().toString();
+        return file.name();
     }
 
     @Override
