@@ -29,9 +29,10 @@ final class NbdExports {
     static Path qcow2WithRoom(Path dir, String name, long virtualSize) throws IOException {
         Path image = dir.resolve(name);
         Qemu.img("create", "-q", "-f", "qcow2", image.toString(), String.valueOf(virtualSize));
-        Qemu.io(image, "qcow2", "write -P 0xa5 0 4M", "write -z 8M 2M", "write -c -P 0x11 16M 256k");
+        long half = virtualSize / 2;
+        Qemu.io(image, "qcow2", "write -P 0xa5 0 4M", "write -z 8M 2M", "write -c -P 0x11 " + half + " 256k");
         Qemu.img("snapshot", "-c", "before", image.toString());
-        Qemu.io(image, "qcow2", "write -P 0x3c 1M 1M", "write -P 0x77 40M 3M");
+        Qemu.io(image, "qcow2", "write -P 0x3c 1M 1M", "write -P 0x77 " + (half + (1 << 20)) + " 3M");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(f.length() + virtualSize);
         }
