@@ -33,7 +33,8 @@ final class NbdReplyReader {
 
     /** Reads one reply message; returns its command when that message was the command's last, else null. */
     NbdCommand next() throws IOException {
-        header.clear().limit(4);
+        // a simple reply is 16 bytes, a structured chunk header 20: the first 16 are safe to read at once
+        header.clear().limit(16);
         transport.readFully(header);
         int magic = header.getInt(0);
         if (magic == NbdProtocol.SIMPLE_REPLY_MAGIC) {
@@ -46,8 +47,6 @@ final class NbdReplyReader {
     }
 
     private NbdCommand simple() throws IOException {
-        header.limit(16);
-        transport.readFully(header);
         int error = header.getInt(4);
         long cookie = header.getLong(8);
         NbdCommand c = command(cookie);
