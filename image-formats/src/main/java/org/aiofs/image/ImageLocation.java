@@ -73,7 +73,7 @@ public sealed interface ImageLocation permits ImageLocation.Local, ImageLocation
             p = Path.of(name);
         } catch (InvalidPathException e) {
             throw ImageException.corrupt(toString(), field + " '" + name.replaceAll("\\p{Cntrl}", "?")
-                    + "' is not a valid path");
+                    + "' named in the image is not a valid path");
         }
         if (this instanceof Remote r) {
             if (p.isAbsolute()) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.aiofs.aio.Futures;
@@ -48,7 +49,7 @@ public final class NbdClient implements RemoteExport {
     private final Object lock = new Object();
 
     /** Commands submitted and not yet finished (the engine's close waits for none). */
-    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger outstanding = new AtomicInteger();
 
     // guarded by lock
     private List<NbdConnection> connections = List.of();

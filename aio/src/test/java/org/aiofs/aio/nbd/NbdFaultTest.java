@@ -54,7 +54,8 @@ class NbdFaultTest {
             IoEngine engine = file.remote().engine();
             Files.createFile(trigger);
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> engine.submit(new IoRequest.Read(file, 0, ByteBuffer.allocate(4096))).get(60, TimeUnit.SECONDS));
+                    () -> engine.submit(new IoRequest.Read(file, 0, ByteBuffer.allocate(4096)))
+                            .get(60, TimeUnit.SECONDS));
             NbdException error = assertInstanceOf(NbdException.class, e.getCause());
             assertEquals(Errno.EIO, error.errno());
             assertTrue(error.getMessage().contains("read of 4096 bytes at 0 failed on the server"), error.getMessage());

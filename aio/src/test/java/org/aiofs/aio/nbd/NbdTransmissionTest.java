@@ -233,7 +233,8 @@ class NbdTransmissionTest {
     /** count= of each logged request line of {@code action} (not the "...Action" return lines). */
     private static List<Long> counts(String log, String action) {
         List<Long> out = new ArrayList<>();
-        Matcher m = Pattern.compile("connection=\\d+ " + action + " id=\\d+(?: offset=0x[0-9a-f]+ count=0x([0-9a-f]+))?")
+        Matcher m = Pattern.compile("connection=\\d+ " + action
+                + " id=\\d+(?: offset=0x[0-9a-f]+ count=0x([0-9a-f]+))?")
                 .matcher(log);
         while (m.find()) {
             out.add(m.group(1) == null ? 0L : Long.parseLong(m.group(1), 16));
