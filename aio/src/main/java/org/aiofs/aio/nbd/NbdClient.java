@@ -5,6 +5,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -47,6 +50,12 @@ public final class NbdClient implements RemoteExport {
     private final NbdEngine engine;
     private final NbdConnection.Listener listener = new Listener();
     private final Object lock = new Object();
+    /** Sends asked for by completion callbacks, which run on reply readers: made from here instead. */
+    private final ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "aiofs-nbd-send");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Commands submitted and not yet finished (the engine's close waits for none). */
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -189,6 +198,14 @@ public final class NbdClient implements RemoteExport {
     }
 
     private void dispatch(NbdCommand c) {
+        if (NbdConnection.onReaderThread()) {
+            try {
+                deferred.execute(() -> dispatch(c));
+            } catch (RejectedExecutionException e) {
+                finish(c, new NbdException(uri + ": the client is closed", Errno.EBADF));
+            }
+            return;
+        }
         NbdConnection target = null;
         IOException refusal = null;
         synchronized (lock) {
@@ -511,6 +528,7 @@ public final class NbdClient implements RemoteExport {
         NbdException closed = new NbdException(uri + ": the client is closed", Errno.EBADF);
         waiting.forEach(c -> finish(c, closed));
         open.forEach(NbdConnection::disconnect);
+        deferred.shutdown();
         if (reconnecting != null) {
             try {
                 reconnecting.join(TimeUnit.SECONDS.toMillis(NbdDialer.HANDSHAKE_TIMEOUT_MILLIS / 1000 + 5));

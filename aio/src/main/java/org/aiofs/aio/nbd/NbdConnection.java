@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,8 +45,24 @@ final class NbdConnection {
         this.export = export;
         this.where = where;
         this.listener = listener;
-        this.reader = new Thread(this::readReplies, "aiofs-nbd-" + index);
+        this.reader = new ReaderThread(this::readReplies, "aiofs-nbd-" + index);
         reader.setDaemon(true);
+    }
+
+    /** The threads that read replies: they complete futures, and must never block in a send. */
+    private static final class ReaderThread extends Thread {
+        ReaderThread(Runnable body, String name) {
+            super(body, name);
+        }
+    }
+
+    /**
+     * Whether the caller is a reply reader (running a completion callback). A reader blocked
+     * in a send while the server waits for it to read replies would stall both ends, so such
+     * sends are handed to another thread.
+     */
+    static boolean onReaderThread() {
+        return Thread.currentThread() instanceof ReaderThread;
     }
 
     void start() {
@@ -100,12 +117,17 @@ final class NbdConnection {
         }
     }
 
-    /** A soft disconnect (NBD_CMD_DISC), then the socket closes; commands still in flight come back as broken. */
+    /**
+     * A soft disconnect (NBD_CMD_DISC), then the socket closes; commands still in flight come
+     * back as broken. A sender stuck in a write (a server that stopped reading) is not waited
+     * for long: the socket is closed under it.
+     */
     void disconnect() {
         disconnecting = true;
-        sendLock.lock();
+        boolean locked = false;
         try {
-            if (!ended.get()) {
+            locked = sendLock.tryLock(5, TimeUnit.SECONDS);
+            if (locked && !ended.get()) {
                 header.clear();
                 header.putInt(NbdProtocol.REQUEST_MAGIC).putShort((short) 0).putShort((short) NbdProtocol.CMD_DISC)
                         .putLong(cookies.incrementAndGet()).putLong(0).putInt(0).flip();
@@ -113,8 +135,12 @@ final class NbdConnection {
             }
         } catch (IOException e) {
             // the server is gone already: the close below is all that is left to do
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
-            sendLock.unlock();
+            if (locked) {
+                sendLock.unlock();
+            }
         }
         end(null);
         if (Thread.currentThread() != reader) {
