@@ -42,7 +42,7 @@ final class NbdBench {
                                 "an NBD export has no O_DIRECT: the server's cache is its business"));
                         continue;
                     }
-                    NbdUri withCount = NbdUri.parse(withConnections(uri.text(), n));
+                    NbdUri withCount = uri.connections() > 0 ? uri : NbdUri.parse(withConnections(uri.text(), n));
                     try (HostFile file = HostFile.ofExport(NbdClient.connect(withCount, !w.write(),
                             mode.writeThrough(), line -> err.println("\naiofs: " + line)))) {
                         results.add(BenchRunner.runOn(label, file, w, mode.label(), seconds));
