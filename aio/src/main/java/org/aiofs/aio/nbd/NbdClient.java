@@ -159,12 +159,12 @@ public final class NbdClient implements RemoteExport {
 
     @Override
     public long seekData(long offset) throws HostIoException {
-        return new AllocationWalk(this).seek(offset, true);
+        return new AllocationWalk(this, AllocationWalk.HOLE).seek(offset, true);
     }
 
     @Override
     public long seekHole(long offset) throws HostIoException {
-        return new AllocationWalk(this).seek(offset, false);
+        return new AllocationWalk(this, AllocationWalk.HOLE).seek(offset, false);
     }
 
     // ---------------------------------------------------------------- commands

@@ -1,11 +1,13 @@
 package org.aiofs.aio.nbd;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoEngine;
@@ -20,8 +22,9 @@ import org.aiofs.aio.nativeio.Errno;
  * callbacks must not block). Reads and writes larger than the server's maximum payload are
  * split; requests off the server's minimum block go through a {@link RequestAligner}. Flush is
  * NBD_CMD_FLUSH (nothing is sent when no acknowledged write awaits it), zero range is
- * WRITE_ZEROES with NO_HOLE, punch hole WRITE_ZEROES that may unmap (TRIM would leave the
- * content unspecified, and punch hole must read back zeroes); without WRITE_ZEROES, zeroes are written.
+ * WRITE_ZEROES with NO_HOLE, punch hole WRITE_ZEROES that may unmap. Without WRITE_ZEROES,
+ * zeroes are written; a punch hole then first TRIMs, and writes zeroes only where block status
+ * does not say the trimmed range reads as zeroes (after a TRIM the content is unspecified).
  */
 final class NbdEngine implements IoEngine {
     public static final String NAME = "nbd";
@@ -154,14 +157,54 @@ final class NbdEngine implements IoEngine {
                 parts.add(command(NbdProtocol.CMD_WRITE_ZEROES, flags, position + done,
                         Math.min(chunk, length - done), null));
             }
+        } else if (!keepAllocated && client.export().canTrim() && client.export().blockStatus()
+                && !NbdConnection.onReaderThread()) {
+            return trimThenZero(file, position, length);
         } else {
-            ByteBuffer zeroes = ByteBuffer.allocateDirect((int) Math.min(ZERO_BUFFER, length));
-            for (long done = 0; done < length; done += zeroes.capacity()) {
-                long n = Math.min(zeroes.capacity(), length - done);
-                parts.add(write(new IoRequest.Write(file, position + done, zeroes.slice(0, (int) n))));
-            }
+            parts.add(writeZeroes(file, position, length));
         }
         return sum(parts).thenApply(n -> 0L);
+    }
+
+    private CompletableFuture<Long> writeZeroes(HostFile file, long position, long length) throws HostIoException {
+        List<CompletableFuture<Long>> parts = new ArrayList<>();
+        ByteBuffer zeroes = ByteBuffer.allocateDirect((int) Math.min(ZERO_BUFFER, length));
+        for (long done = 0; done < length; done += zeroes.capacity()) {
+            long n = Math.min(zeroes.capacity(), length - done);
+            parts.add(write(new IoRequest.Write(file, position + done, zeroes.slice(0, (int) n))));
+        }
+        return sum(parts);
+    }
+
+    /**
+     * Punch hole on a server without WRITE_ZEROES: TRIM releases the storage, then zeroes are
+     * written where the server does not report the range reading as zeroes. Runs on the caller's
+     * thread (never a reply reader's: it waits for replies).
+     */
+    private CompletableFuture<Long> trimThenZero(HostFile file, long position, long length) {
+        try {
+            long chunk = MAX_ZERO_CHUNK - MAX_ZERO_CHUNK % client.export().minimumBlock();
+            List<CompletableFuture<Long>> trims = new ArrayList<>();
+            for (long done = 0; done < length; done += chunk) {
+                trims.add(command(NbdProtocol.CMD_TRIM, fua ? NbdProtocol.CMD_FLAG_FUA : 0, position + done,
+                        Math.min(chunk, length - done), null));
+            }
+            Futures.await(sum(trims));
+            AllocationWalk zeroes = new AllocationWalk(client, AllocationWalk.ZERO);
+            long end = position + length;
+            for (long pos = position; pos < end; ) {
+                long data = zeroes.seek(pos, true);
+                if (data < 0 || data >= end) {
+                    break;
+                }
+                long zero = Math.min(end, zeroes.seek(data, false));
+                Futures.await(writeZeroes(file, data, zero - data));
+                pos = zero;
+            }
+            return CompletableFuture.completedFuture(0L);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private void checkWritable(HostFile file, long position, long length, String what) throws HostIoException {

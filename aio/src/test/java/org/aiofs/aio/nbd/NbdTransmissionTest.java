@@ -181,19 +181,49 @@ class NbdTransmissionTest {
     }
 
     @Test
-    void zeroesAreWrittenWhenTheServerHasNoWriteZeroes() throws IOException {
+    void withoutWriteZeroesPunchHoleTrimsAndZeroRangeWritesZeroes() throws IOException {
         Path log = dir.resolve("nbdkit.log");
         try (NbdServer server = NbdServer.nbdkit(dir, false, "--filter=log", "--filter=nozero", "memory",
                 "size=" + SIZE, "logfile=" + log).start();
              HostFile file = HostFile.ofExport(NbdClient.connect(NbdUri.parse(server.uri()), false))) {
-            assertFalse(((NbdClient) file.remote()).describe().contains("write-zeroes"));
+            String facts = ((NbdClient) file.remote()).describe();
+            assertFalse(facts.contains("write-zeroes"), facts);
+            assertTrue(facts.contains("trim") && facts.contains("base:allocation"), facts);
+            IoEngine engine = file.remote().engine();
+            Futures.await(engine.submit(new IoRequest.Write(file, 0, ByteBuffer.wrap(bytes(4 << 20)))));
+            // a whole MiB: the memory plugin frees it (smaller trims inside its pages only read as zeroes)
+            Futures.await(engine.submit(new IoRequest.PunchHole(file, 1 << 20, 1 << 20)));
+            Futures.await(engine.submit(new IoRequest.ZeroRange(file, 3 << 20, 8192)));
+            ByteBuffer back = ByteBuffer.allocate(4 << 20);
+            Futures.await(engine.submit(new IoRequest.Read(file, 0, back)));
+            assertArrayEquals(new byte[1 << 20], java.util.Arrays.copyOfRange(back.array(), 1 << 20, 2 << 20));
+            assertArrayEquals(new byte[8192], java.util.Arrays.copyOfRange(back.array(), 3 << 20, (3 << 20) + 8192));
+            String seen = Files.readString(log);
+            assertFalse(seen.contains(" Zero "), "a zero command was sent anyway: " + seen);
+            assertTrue(seen.matches("(?s).*Trim id=\\d+ offset=0x100000 count=0x100000.*"), seen);
+            // the trimmed range reads as zeroes by the server's block status: nothing written there
+            assertFalse(seen.matches("(?s).*Write id=\\d+ offset=0x100000 .*"), seen);
+            assertTrue(seen.matches("(?s).*Write id=\\d+ offset=0x300000 count=0x2000.*"), seen);
+        }
+    }
+
+    @Test
+    void aTrimTheServerDoesNotReportAsZeroesIsFollowedByZeroes() throws IOException {
+        // noextents: block status says "allocated, not zero" everywhere, so a TRIM proves nothing
+        Path log = dir.resolve("nbdkit.log");
+        try (NbdServer server = NbdServer.nbdkit(dir, false, "--filter=log", "--filter=nozero",
+                "--filter=noextents", "memory", "size=" + SIZE, "logfile=" + log).start();
+             HostFile file = HostFile.ofExport(NbdClient.connect(NbdUri.parse(server.uri()), false))) {
             IoEngine engine = file.remote().engine();
             Futures.await(engine.submit(new IoRequest.Write(file, 0, ByteBuffer.wrap(bytes(1 << 20)))));
             Futures.await(engine.submit(new IoRequest.PunchHole(file, 4096, 8192)));
             ByteBuffer back = ByteBuffer.allocate(16384);
             Futures.await(engine.submit(new IoRequest.Read(file, 0, back)));
             assertArrayEquals(new byte[8192], java.util.Arrays.copyOfRange(back.array(), 4096, 12288));
-            assertFalse(Files.readString(log).contains(" Zero "), "a zero command was sent anyway");
+            String seen = Files.readString(log);
+            assertFalse(seen.contains(" Zero "), seen);
+            assertTrue(seen.matches("(?s).*Trim id=\\d+ offset=0x1000 count=0x2000.*"), seen);
+            assertTrue(seen.matches("(?s).*Write id=\\d+ offset=0x1000 count=0x2000.*"), seen);
         }
     }
 
