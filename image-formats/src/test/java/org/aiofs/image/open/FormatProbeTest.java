@@ -33,7 +33,7 @@ class FormatProbeTest {
 
     /** A format aiofs has no driver for is named and refused, never served as its raw bytes. */
     @ParameterizedTest
-    @ValueSource(strings = {"vmdk", "vpc", "vhdx", "vdi", "qed", "parallels"})
+    @ValueSource(strings = {"vmdk", "qed", "parallels"})
     void formatsWithoutADriverAreRefusedByName(String format) throws Exception {
         Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
         Path image = dir.resolve("image");
@@ -46,6 +46,23 @@ class FormatProbeTest {
                 assertEquals(Files.size(image), asked.size(), "--format raw shows the bytes as they are");
             }
         }
+    }
+
+    /** VHD (dynamic), VHDX and VDI are probed by their magic, as QEMU probes them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vpc", "vhdx", "vdi"})
+    void blockMappedFormatsAreProbed(String format) throws Exception {
+        Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
+        assertEquals(format, FormatProbe.probe(dir.resolve("image")).name());
+        assertEquals(format, Qemu.info(dir, "image").get("format").asText(), "qemu-img probes it so too");
+    }
+
+    /** A fixed VHD has its footer only at the end: QEMU probes it as raw, and so does aiofs. */
+    @Test
+    void aFixedVhdProbesAsRawAsInQemu() throws Exception {
+        Qemu.ok(dir, "qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "4M");
+        assertEquals("raw", FormatProbe.probe(dir.resolve("fixed.vhd")).name());
+        assertEquals("raw", Qemu.info(dir, "fixed.vhd").get("format").asText());
     }
 
     @Test
