@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Images on NBD exports, mounted for real: raw and qcow2, served by qemu-nbd and by nbdkit,
@@ -84,6 +85,20 @@ class NbdMountTest {
                 assertEquals("qcow2", info.path("format").asText());
                 assertEquals("nbd", info.path("engine").path("name").asText());
                 assertEquals(server.uri(), info.path("engine").path("nbd_exports").get(0).path("uri").asText());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vpc", "vhdx", "vdi"})
+    void otherFormatsOnAnExportReadAsQemuReadsThemOverTheSameExport(String format) throws IOException {
+        Path image = dir.resolve("disk." + format);
+        Qemu.img("create", "-q", "-f", format, image.toString(), String.valueOf(SIZE));
+        Qemu.io(image, format, "write -P 0x5c 1M 3M", "write -P 0xc5 " + (SIZE / 2) + " 1M");
+        try (NbdServer server = Server.QEMU_NBD.serve(dir, false, image).start()) {
+            Path expected = NbdExports.qemuReads(server.uri(), format, dir, "expected.raw");
+            try (MountedImage m = MountedImage.mount(server.uri(), dir, "--read-only", "--format", format)) {
+                assertEquals(-1L, Files.mismatch(expected, m.disk()));
             }
         }
     }
