@@ -13,7 +13,9 @@ import org.aiofs.aio.nativeio.OpenFlags;
 
 /**
  * A host file (image file or block device) opened for the engines: a raw file
- * descriptor plus what the engines must know about it.
+ * descriptor plus what the engines must know about it. Or a {@link RemoteExport} (an NBD
+ * export): no descriptor, its requests go to the export's own engine, and size and
+ * SEEK_DATA/SEEK_HOLE are answered by the server.
  */
 public final class HostFile implements Closeable {
     private static final long BLKSSZGET = 0x1268;
@@ -24,15 +26,24 @@ public final class HostFile implements Closeable {
     private final boolean direct;
     private final FileType type;
     private final int logicalBlockSize;
+    /** Null for a local file. */
+    private final RemoteExport remote;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HostFile(Path path, int fd, boolean readOnly, boolean direct, FileType type, int logicalBlockSize) {
+    private HostFile(Path path, int fd, boolean readOnly, boolean direct, FileType type, int logicalBlockSize,
+                     RemoteExport remote) {
         this.path = path;
         this.fd = fd;
         this.readOnly = readOnly;
         this.direct = direct;
         this.type = type;
         this.logicalBlockSize = logicalBlockSize;
+        this.remote = remote;
+    }
+
+    /** A remote export as a host file; closing the file closes the export. */
+    public static HostFile ofExport(RemoteExport export) {
+        return new HostFile(null, -1, export.readOnly(), false, FileType.REGULAR, 512, export);
     }
 
     /**
@@ -77,7 +88,7 @@ public final class HostFile implements Closeable {
                     blockSize = out.getInt(0);
                 }
             }
-            return new HostFile(path, fd, readOnly, direct, type, blockSize);
+            return new HostFile(path, fd, readOnly, direct, type, blockSize, null);
         } catch (HostIoException | RuntimeException e) {
             libc.close(fd);
             throw e;
@@ -123,13 +134,35 @@ public final class HostFile implements Closeable {
                 Errno.EINVAL);
     }
 
+    /** The local path; a remote export has none (see {@link #name()}). */
     public Path path() {
+        if (remote != null) {
+            throw new IllegalStateException(remote.location() + " is a network export, not a local file");
+        }
         return path;
+    }
+
+    /** The path, or the export's URI: what messages call the file. */
+    public String name() {
+        return remote != null ? remote.location() : path.toString();
+    }
+
+    public boolean isRemote() {
+        return remote != null;
+    }
+
+    /** The export behind a remote file, or null for a local one. */
+    public RemoteExport remote() {
+        return remote;
     }
 
     public int fd() {
         if (closed.get()) {
-            throw new IllegalStateException(path + " is closed");
+            throw new IllegalStateException(name() + " is closed");
+        }
+        if (remote != null) {
+            throw new IllegalStateException(remote.location() + " is a network export: it has no file descriptor,"
+                    + " its requests go to its own engine");
         }
         return fd;
     }
@@ -162,6 +195,9 @@ public final class HostFile implements Closeable {
 
     /** The current size: files grow while qcow2 allocates, so it is asked each time. */
     public long size() throws HostIoException {
+        if (remote != null) {
+            return remote.size();
+        }
         long end = Native.libc().lseek(fd(), 0, 2 /* SEEK_END */);
         if (end < 0) {
             throw new HostIoException("lseek", path, -1, Native.errno());
@@ -174,11 +210,17 @@ public final class HostFile implements Closeable {
      * a hole follows up to the end of the file.
      */
     public long seekData(long offset) throws HostIoException {
+        if (remote != null) {
+            return remote.seekData(offset);
+        }
         return seek(offset, OpenFlags.SEEK_DATA, "lseek(SEEK_DATA)");
     }
 
     /** The first offset at or after {@code offset} inside a hole (the end of file counts as one). */
     public long seekHole(long offset) throws HostIoException {
+        if (remote != null) {
+            return remote.seekHole(offset);
+        }
         return seek(offset, OpenFlags.SEEK_HOLE, "lseek(SEEK_HOLE)");
     }
 
@@ -200,13 +242,18 @@ public final class HostFile implements Closeable {
 
     @Override
     public void close() throws HostIoException {
-        if (closed.compareAndSet(false, true) && Native.libc().close(fd) != 0) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (remote != null) {
+            remote.close();
+        } else if (Native.libc().close(fd) != 0) {
             throw new HostIoException("close", path, -1, Native.errno());
         }
     }
 
     @Override
     public String toString() {
-        return path.toString();
+        return name();
     }
 }

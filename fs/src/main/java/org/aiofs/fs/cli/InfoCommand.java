@@ -1,7 +1,6 @@
 package org.aiofs.fs.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,6 +12,7 @@ import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.open.NamedFilePolicy;
@@ -29,8 +29,9 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
 public final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE|MOUNTPOINT",
-            description = "The image file, or an aiofs mountpoint (engine, cache mode, counters).")
-    Path image;
+            description = "The image: a file or an NBD URI (nbd://HOST[:PORT]/EXPORT, "
+                    + "nbd+unix:///EXPORT?socket=PATH); or an aiofs mountpoint (engine, cache mode, counters).")
+    String image;
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
             description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
@@ -50,8 +51,15 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (MountedInfo.isMount(image)) {
-            MountedInfo.print(image, output == ReportFormat.json, spec.commandLine().getOut());
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote() && MountedInfo.isMount(location.path())) {
+            MountedInfo.print(location.path(), output == ReportFormat.json, spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return 0;
         }
@@ -65,7 +73,7 @@ public final class InfoCommand implements Callable<Integer> {
         ImageInfo info;
         try (IoEngine engine = new SyncEngine();
                 BlockImage img = new ImageOpener(engine).withPolicy(policy)
-                        .withNotices(note -> err.println("aiofs: note: " + note)).open(image, format, true)) {
+                        .withNotices(note -> err.println("aiofs: note: " + note)).open(location, format, true)) {
             info = ImageDrivers.describe(img);
         } catch (java.io.IOException e) {
             spec.commandLine().getErr().println("aiofs: " + e.getMessage());

@@ -10,6 +10,7 @@ import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.NamedFilePolicy;
 import picocli.CommandLine;
@@ -19,13 +20,15 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = {"Mount IMAGE on MOUNTPOINT: MOUNTPOINT/disk.raw is then the whole virtual disk.",
+                "IMAGE is a file or block device, or an NBD export: nbd://HOST[:PORT]/EXPORT, "
+                        + "nbds://... (TLS), nbd+unix:///EXPORT?socket=PATH.",
                 "Returns once the mount serves (the server keeps running in the background), "
                         + "or fails with the server's error."},
         footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
                 "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
 public final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
-    Path image;
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image: a file or an NBD URI.")
+    String image;
 
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountPoint;
@@ -84,9 +87,19 @@ public final class MountCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote()) {
+            location = ImageLocation.of(location.path().toAbsolutePath());
+        }
         if (foreground) {
             try {
-                new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
+                new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
                         allowBacking)).run();
@@ -97,10 +110,12 @@ public final class MountCommand implements Callable<Integer> {
             }
         }
         try {
-            Preflight.checkImage(image, readOnly);
+            if (!location.isRemote()) {
+                Preflight.checkImage(location.path(), readOnly);
+            }
             Preflight.checkMountPoint(mountPoint);
             Preflight.checkFuse();
-            BackgroundMount.start(serverArguments(), mountPoint);
+            BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -108,7 +123,7 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> serverArguments() {
+    private List<String> serverArguments(ImageLocation location) {
         List<String> args = new ArrayList<>();
         if (readOnly) {
             args.add("--read-only");
@@ -134,7 +149,7 @@ public final class MountCommand implements Callable<Integer> {
             args.add("-o");
             args.add(o);
         }
-        args.add(image.toAbsolutePath().toString());
+        args.add(location.toString());
         args.add(mountPoint.toAbsolutePath().toString());
         return args;
     }

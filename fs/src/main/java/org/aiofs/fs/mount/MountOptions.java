@@ -3,9 +3,12 @@ package org.aiofs.fs.mount;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.aiofs.image.ImageLocation;
+
 /**
  * Everything a mount server needs.
  *
+ * @param image        a local image (absolute path) or an NBD export
  * @param format       a format driver's name, or null to probe
  * @param engine       auto or an engine name ({@code --engine})
  * @param cache        auto or a QEMU cache mode ({@code --cache})
@@ -15,7 +18,7 @@ import java.util.List;
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
  */
-public record MountOptions(Path image, Path mountPoint, String format, boolean readOnly, String engine,
+public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount, List<String> allowBacking) {

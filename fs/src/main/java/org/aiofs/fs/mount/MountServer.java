@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.RemoteExport;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.Engines;
@@ -45,7 +48,9 @@ public final class MountServer {
 
     public void run() throws MountException, IOException {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
-        Preflight.checkImage(options.image(), options.readOnly());
+        if (!options.image().isRemote()) {
+            Preflight.checkImage(options.image().path(), options.readOnly());
+        }
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse();
 
@@ -58,11 +63,12 @@ public final class MountServer {
             throw new MountException("engine " + choice.engine() + " could not start: " + e.getMessage(), e);
         }
         BlockImage image;
+        ImageOpener opener;
         try {
-            image = new ImageOpener(engine, choice.cache().direct())
+            opener = new ImageOpener(engine, choice.cache(), ServerLog::info)
                     .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
-                    .withNotices(this::notice)
-                    .open(options.image(), options.format(), options.readOnly());
+                    .withNotices(this::notice);
+            image = opener.open(options.image(), options.format(), options.readOnly());
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
@@ -72,9 +78,17 @@ public final class MountServer {
         String lost = null;
         try {
             Map<String, Object> engineDescription = new LinkedHashMap<>();
-            engineDescription.put("name", choice.engine());
+            engineDescription.put("name", options.image().isRemote() ? "nbd" : choice.engine());
             engineDescription.put("cache", choice.cache().label());
             engineDescription.put("reason", choice.reason());
+            List<Map<String, String>> exports = new ArrayList<>();
+            for (RemoteExport export : opener.exports()) {
+                ServerLog.info(export.location() + ": " + export.describe());
+                exports.add(Map.of("uri", export.location(), "negotiated", export.describe()));
+            }
+            if (!exports.isEmpty()) {
+                engineDescription.put("nbd_exports", exports);
+            }
             serve(image, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
@@ -101,14 +115,17 @@ public final class MountServer {
 
     private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, CacheMode cache,
                        Map<String, Object> engineDescription) throws MountException, IOException {
-        int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
-        int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
-        FileTime modified = Files.getLastModifiedTime(options.image());
+        // an export's files belong to whoever owns the mountpoint, as of now
+        Path owner = options.image().isRemote() ? mountPoint : options.image().path();
+        int uid = (Integer) Files.getAttribute(owner, "unix:uid");
+        int gid = (Integer) Files.getAttribute(owner, "unix:gid");
+        FileTime modified = options.image().isRemote() ? FileTime.fromMillis(System.currentTimeMillis())
+                : Files.getLastModifiedTime(owner);
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         layout.setSnapshots(SnapshotFiles.of(image));
-        layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> imageDetails(image)));
+        layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
+                fs.counters(), engineDescription, () -> imageDetails(image)));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();

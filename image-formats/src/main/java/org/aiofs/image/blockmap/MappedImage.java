@@ -44,7 +44,7 @@ public final class MappedImage implements BlockImage {
 
     @Override
     public String name() {
-        return file.path().toString();
+        return file.name();
     }
 
     @Override

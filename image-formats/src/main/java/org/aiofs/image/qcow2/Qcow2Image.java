@@ -103,7 +103,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
      */
     public static Qcow2Image open(HostFile file, OpenContext context) throws IOException {
         IoEngine engine = context.engine();
-        String name = file.path().toString();
+        String name = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
         ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));

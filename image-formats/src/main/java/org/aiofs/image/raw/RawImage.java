@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.RequestAligner;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.HostFileStatus;
@@ -19,18 +20,18 @@ public final class RawImage implements BlockImage {
     private final IoEngine engine;
     private final long size;
     /** Present when the file is opened O_DIRECT: requests are aligned through it. */
-    private final DirectIoAligner aligner;
+    private final RequestAligner aligner;
 
     public RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
         this.engine = engine;
         this.size = file.size();
-        this.aligner = file.direct() ? new DirectIoAligner(file, engine) : null;
+        this.aligner = file.direct() ? new RequestAligner(file, engine, file.alignment(), true) : null;
     }
 
     @Override
     public String name() {
-        return file.path().toString();
+        return file.name();
     }
 
     @Override

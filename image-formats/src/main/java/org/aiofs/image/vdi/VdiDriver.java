@@ -42,7 +42,7 @@ public final class VdiDriver implements ImageDriver {
 
     @Override
     public BlockImage open(HostFile file, OpenContext context) throws IOException {
-        String image = file.path().toString();
+        String image = file.name();
         long fileSize = file.size();
         if (fileSize < VdiHeader.SIZE) {
             throw ImageException.corrupt(image, "file too short for a VDI header (" + fileSize + " bytes)");

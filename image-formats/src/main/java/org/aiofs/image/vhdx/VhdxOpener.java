@@ -30,7 +30,7 @@ public final class VhdxOpener {
     }
 
     public static MappedImage open(HostFile file, OpenContext context, String format) throws IOException {
-        String image = file.path().toString();
+        String image = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, context.engine(), image);
         if (fileSize < MIB) {

@@ -26,7 +26,7 @@ public final class VhdOpener {
     }
 
     public static MappedImage open(HostFile file, OpenContext context, String format) throws IOException {
-        String image = file.path().toString();
+        String image = file.name();
         long fileSize = file.size();
         if (fileSize < VhdFooter.SIZE) {
             throw ImageException.corrupt(image, "file too short for a VHD footer (" + fileSize + " bytes)");
