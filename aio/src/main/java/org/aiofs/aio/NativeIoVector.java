@@ -36,6 +36,15 @@ public final class NativeIoVector {
         originals = buffers;
         wholeBounce = null;
         length = IoRequest.totalRemaining(buffers);
+        if (buffers.length == 1 && buffers[0].isDirect()) { // the common case: one buffer, used in place
+            long base = MEMORY.getDirectBufferAddress(buffers[0]) + buffers[0].position();
+            if (alignment <= 1 || base % alignment == 0 && length % alignment == 0) {
+                bounces[0] = null;
+                address = fixedAddress;
+                put(0, base, length);
+                return count = 1;
+            }
+        }
         if (alignment > 1 && !allAligned(buffers, alignment)) {
             wholeBounce = pool.acquire((int) length);
             if (write) {
