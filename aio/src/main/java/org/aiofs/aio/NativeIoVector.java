@@ -33,6 +33,20 @@ public final class NativeIoVector {
 
     /** Fills the iovecs; returns the number of entries (see {@link #address()}, {@link #length()}). */
     public int prepare(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool) {
+        return prepare(buffers, write, alignment, pool, false);
+    }
+
+    /**
+     * One buffer for the whole request, for interfaces without vectors (POSIX AIO): a single
+     * usable buffer in place, anything else bounced through one pooled buffer.
+     * Returns its address ({@link #length()} bytes).
+     */
+    public long prepareContiguous(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool) {
+        prepare(buffers, write, alignment, pool, true);
+        return firstAddress();
+    }
+
+    private int prepare(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool, boolean contiguous) {
         originals = buffers;
         wholeBounce = null;
         length = IoRequest.totalRemaining(buffers);
@@ -45,7 +59,7 @@ public final class NativeIoVector {
                 return count = 1;
             }
         }
-        if (alignment > 1 && !allAligned(buffers, alignment)) {
+        if (contiguous || alignment > 1 && !allAligned(buffers, alignment)) {
             wholeBounce = pool.acquire((int) length);
             if (write) {
                 for (ByteBuffer b : buffers) {

@@ -165,7 +165,7 @@ public final class IoUringEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, false, false, true);
+        return Engines.entry(NAME).capabilities();
     }
 
     @Override
@@ -281,9 +281,9 @@ public final class IoUringEngine implements IoEngine {
         } finally {
             stopped = true;
             Throwable why = broken != null ? broken : closedError();
-            for (int i = 0; i < slots.length; i++) {
-                if (slots[i].future != null) {
-                    slots[i].fail(why);
+            for (RequestSlot s : slots) {
+                if (s.busy()) {
+                    s.fail(why);
                 }
             }
             for (Pending p; (p = backlog.poll()) != null; ) {
@@ -361,8 +361,9 @@ public final class IoUringEngine implements IoEngine {
                 continue;
             }
             int slot = (int) userData;
-            freeSlots[freeTop++] = slot; // free before the callback runs: it may submit at once
-            slots[slot].complete(result);
+            RequestSlot.Outcome outcome = slots[slot].finish(result);
+            freeSlots[freeTop++] = slot; // free before the callbacks run: they may submit at once
+            outcome.deliver();
         }
     }
 
