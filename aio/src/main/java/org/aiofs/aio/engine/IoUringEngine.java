@@ -5,9 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import com.kenai.jffi.MemoryIO;
 import org.aiofs.aio.BufferPool;
 import org.aiofs.aio.EngineCapabilities;
 import org.aiofs.aio.Futures;
@@ -17,9 +15,7 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.aio.NativeIoVector;
 import org.aiofs.aio.nativeio.Errno;
-import org.aiofs.aio.nativeio.Native;
 import org.aiofs.aio.nativeio.OpenFlags;
-import org.aiofs.aio.nativeio.Syscalls;
 
 /**
  * io_uring through raw system calls and mmapped rings, driven by one issuer thread that
@@ -40,15 +36,6 @@ public final class IoUringEngine implements IoEngine {
     public static final String NAME = "io_uring";
     private static final int IOVECS_PER_SLOT = 16;
     private static final long WAKE = -1L;
-    private static final int RUNNING = 0;
-    private static final int WAITING = 1;
-    private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    /** The 8-byte 1 every eventfd write adds; never freed. */
-    private static final long ONE = MEMORY.allocateMemory(8, true);
-
-    static {
-        MEMORY.putLong(ONE, 1);
-    }
 
     /** Ring size, and the optional kernel polling thread pinned to a CPU (-1: not pinned). */
     public record Options(int entries, boolean sqPoll, int sqThreadCpu) {
@@ -62,14 +49,7 @@ public final class IoUringEngine implements IoEngine {
     private final Options options;
     private final Thread issuer;
     private final ConcurrentLinkedQueue<Pending> handOff = new ConcurrentLinkedQueue<>();
-    /** RUNNING, or WAITING while the issuer may sleep in io_uring_enter (then a hand-off writes the eventfd). */
-    private final AtomicInteger state = new AtomicInteger(RUNNING);
-    private final int wakeFd;
-    /** Where the issuer's eventfd read lands. */
-    private final long wakeWord = MEMORY.allocateMemory(8, true);
-    /** Threads between deciding to write the eventfd and having written it: the issuer closes it only at 0. */
-    private final AtomicInteger signalling = new AtomicInteger();
-    private volatile boolean released;
+    private final EventFdWakeup wakeup;
     private final BufferPool pool = new BufferPool(128 * 1024, 4096, 64);
     private volatile boolean closing;
     /** Set by the issuer when it has left its loop: nothing handed over afterwards will run. */
@@ -100,13 +80,7 @@ public final class IoUringEngine implements IoEngine {
     /** With a stand-in for io_uring_setup: tests play a kernel that lacks optional flags. */
     IoUringEngine(Options options, IoUringSetup.Call setupCall) throws HostIoException {
         this.options = options;
-        int efd = Syscalls.INSTANCE.eventfd(0, OpenFlags.O_CLOEXEC);
-        if (efd < 0) {
-            int errno = Native.errno();
-            MEMORY.freeMemory(wakeWord);
-            throw new HostIoException("eventfd failed: " + Native.describe(errno), errno);
-        }
-        this.wakeFd = efd;
+        this.wakeup = new EventFdWakeup();
         CompletableFuture<Void> started = new CompletableFuture<>();
         this.issuer = new Thread(() -> run(setupCall, started), "aiofs-io_uring");
         issuer.setDaemon(true);
@@ -222,23 +196,9 @@ public final class IoUringEngine implements IoEngine {
 
     /** After a hand-off: wakes the issuer if it sleeps; if it has stopped, fails what it will never take. */
     private void wakeIssuer() {
-        if (state.get() == WAITING && state.compareAndSet(WAITING, RUNNING)) {
-            signal();
-        }
+        wakeup.wake();
         if (stopped) {
             failHandedOver();
-        }
-    }
-
-    /** Writes the eventfd the issuer's armed read waits on, unless the issuer has released it. */
-    private void signal() {
-        signalling.incrementAndGet();
-        try {
-            if (!released) {
-                Syscalls.INSTANCE.write(wakeFd, ONE, 8);
-            }
-        } finally {
-            signalling.decrementAndGet();
         }
     }
 
@@ -268,7 +228,7 @@ public final class IoUringEngine implements IoEngine {
             if (ring != null) {
                 ring.close();
             }
-            release();
+            wakeup.close();
             stopped = true;
             started.completeExceptionally(e);
             return;
@@ -290,22 +250,12 @@ public final class IoUringEngine implements IoEngine {
                 p.future().completeExceptionally(why);
             }
             failHandedOver();
-            released = true;
-            while (signalling.get() != 0) {
-                Thread.onSpinWait(); // a thread is inside its eventfd write: a few instructions away
-            }
-            ring.close(); // also cancels the eventfd read
+            ring.close(); // also cancels the eventfd read, so nothing lands in its buffer any more
+            wakeup.close();
             for (RequestSlot s : slots) {
                 s.vector.free();
             }
-            release();
         }
-    }
-
-    private void release() {
-        released = true;
-        Syscalls.INSTANCE.close(wakeFd);
-        MEMORY.freeMemory(wakeWord);
     }
 
     private void loop() throws HostIoException {
@@ -319,19 +269,19 @@ public final class IoUringEngine implements IoEngine {
                 return;
             }
             if (!wakeArmed && ring.sqSpace() > 0) {
-                ring.push(IoUringRing.OP_READ, 0, wakeFd, 0, wakeWord, 8, 0, WAKE);
+                ring.push(IoUringRing.OP_READ, 0, wakeup.fd(), 0, wakeup.readTarget(), 8, 0, WAKE);
                 wakeArmed = true;
             }
             // Sleep only when nothing can go on without a completion or a hand-off.
             boolean sleep = (backlog.isEmpty() || freeTop == 0) && !ring.hasCompletion();
             if (sleep) {
-                state.set(WAITING);
+                wakeup.maySleep();
                 if (!handOff.isEmpty() || closing && inFlight == 0) {
                     sleep = false;
                 }
             }
             ring.submitAndWait(sleep ? 1 : 0);
-            state.set(RUNNING);
+            wakeup.awake();
             reap();
         }
     }
@@ -404,9 +354,7 @@ public final class IoUringEngine implements IoEngine {
     @Override
     public void close() {
         closing = true;
-        if (state.compareAndSet(WAITING, RUNNING)) {
-            signal();
-        }
+        wakeup.wake();
         if (Thread.currentThread() == issuer) {
             return; // closed from a callback: the loop ends once in-flight work is done
         }

@@ -19,7 +19,6 @@ import org.aiofs.aio.nativeio.Native;
 import org.aiofs.aio.nativeio.OpenFlags;
 import org.aiofs.aio.nativeio.PosixAio;
 import org.aiofs.aio.nativeio.PosixAio.Aiocb;
-import org.aiofs.aio.nativeio.Syscalls;
 
 /**
  * POSIX AIO as glibc implements it: aio_read, aio_write and aio_fsync, run by glibc's own
@@ -37,11 +36,8 @@ import org.aiofs.aio.nativeio.Syscalls;
 public final class PosixAioEngine implements IoEngine {
     public static final String NAME = "posix-aio";
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    private static final int RUNNING = 0;
-    private static final int WAITING = 1;
 
     private final PosixAio aio;
-    private final Syscalls sys = Syscalls.INSTANCE;
     private final int depth;
     /** depth control blocks for requests, then one for the eventfd read. */
     private final long aiocbs;
@@ -52,8 +48,7 @@ public final class PosixAioEngine implements IoEngine {
      * see it change in between (glibc then follows a pointer it never set up).
      */
     private final long suspendList;
-    private final long wakeWord;
-    private final int wakeFd;
+    private final EventFdWakeup wakeup;
     private final RequestSlot[] slots;
     private final int[] freeSlots;
     private int freeTop;
@@ -62,7 +57,6 @@ public final class PosixAioEngine implements IoEngine {
     private final ReentrantLock lock = new ReentrantLock();
     private final Thread reaper;
     // guarded by lock
-    private int state = RUNNING;
     private boolean closing;
     private boolean wakeArmed;
 
@@ -76,16 +70,10 @@ public final class PosixAioEngine implements IoEngine {
     public PosixAioEngine(int depth) throws HostIoException {
         this.aio = library();
         this.depth = depth;
-        int efd = sys.eventfd(0, OpenFlags.O_CLOEXEC);
-        if (efd < 0) {
-            int errno = Native.errno();
-            throw new HostIoException("eventfd failed: " + Native.describe(errno), errno);
-        }
-        this.wakeFd = efd;
+        this.wakeup = new EventFdWakeup();
         this.aiocbs = MEMORY.allocateMemory((long) Aiocb.SIZE * (depth + 1), true);
         this.list = MEMORY.allocateMemory(8L * (depth + 1), true);
         this.suspendList = MEMORY.allocateMemory(8L * (depth + 1), true);
-        this.wakeWord = MEMORY.allocateMemory(8, true);
         MEMORY.setMemory(aiocbs, (long) Aiocb.SIZE * (depth + 1), (byte) 0);
         MEMORY.setMemory(list, 8L * (depth + 1), (byte) 0);
         this.slots = new RequestSlot[depth];
@@ -150,9 +138,9 @@ public final class PosixAioEngine implements IoEngine {
         List<CompletableFuture<Long>> results = new ArrayList<>(run.size());
         List<RequestSlot.Outcome> failed = new ArrayList<>(0);
         List<Queued> here = new ArrayList<>(0);
+        boolean started = false;
         lock.lock();
         try {
-            boolean started = false;
             for (IoRequest request : run) {
                 CompletableFuture<Long> future = new CompletableFuture<>();
                 results.add(future);
@@ -173,12 +161,11 @@ public final class PosixAioEngine implements IoEngine {
                     }
                 }
             }
-            if (started && state == WAITING && Thread.currentThread() != reaper) {
-                state = RUNNING;
-                sys.write(wakeFd, ONE, 8); // the reaper sleeps on a list without the new requests
-            }
         } finally {
             lock.unlock();
+        }
+        if (started) {
+            wakeup.wake(); // the reaper may sleep on a list without the new requests
         }
         for (RequestSlot.Outcome o : failed) {
             o.deliver(); // outside the lock: callbacks may submit
@@ -187,12 +174,6 @@ public final class PosixAioEngine implements IoEngine {
             runHere(q.request(), q.future()).deliver();
         }
         return results;
-    }
-
-    private static final long ONE = MEMORY.allocateMemory(8, true);
-
-    static {
-        MEMORY.putLong(ONE, 1);
     }
 
     private static RequestSlot.Outcome runHere(IoRequest request, CompletableFuture<Long> future) {
@@ -246,8 +227,8 @@ public final class PosixAioEngine implements IoEngine {
     private void armWake() throws HostIoException {
         long cb = aiocbs + (long) Aiocb.SIZE * depth;
         MEMORY.setMemory(cb, Aiocb.SIZE, (byte) 0);
-        MEMORY.putInt(cb + Aiocb.FILDES, wakeFd);
-        MEMORY.putLong(cb + Aiocb.BUF, wakeWord);
+        MEMORY.putInt(cb + Aiocb.FILDES, wakeup.fd());
+        MEMORY.putLong(cb + Aiocb.BUF, wakeup.readTarget());
         MEMORY.putLong(cb + Aiocb.NBYTES, 8);
         MEMORY.putInt(cb + Aiocb.SIGEV_NOTIFY, Aiocb.SIGEV_NONE);
         if (aio.aio_read(cb) != 0) {
@@ -276,12 +257,15 @@ public final class PosixAioEngine implements IoEngine {
                         }
                     }
                 }
-                if (closing && freeTop == depth && overflow.isEmpty() && !wakeArmed) {
-                    release();
-                    return;
+                if (closing && freeTop == depth && overflow.isEmpty()) {
+                    if (!wakeArmed) {
+                        release();
+                        return;
+                    }
+                    wakeup.signal(); // ends the armed read, which is not armed again, so its memory can go
                 }
                 MEMORY.copyMemory(list, suspendList, 8L * (depth + 1));
-                state = WAITING; // from here a submission wakes the reaper: its request is not in the copy
+                wakeup.maySleep(); // from here a submission wakes the reaper: its request is not in the copy
             } finally {
                 lock.unlock();
             }
@@ -294,9 +278,9 @@ public final class PosixAioEngine implements IoEngine {
             }
             done.clear();
             results.clear();
+            wakeup.awake();
             lock.lock();
             try {
-                state = RUNNING;
                 for (int slot = 0; slot < depth; slot++) {
                     long cb = MEMORY.getLong(list + 8L * slot);
                     if (cb == 0) {
@@ -369,14 +353,13 @@ public final class PosixAioEngine implements IoEngine {
 
     /** Frees the native memory once nothing refers to it any more. Holds the lock. */
     private void release() {
-        sys.close(wakeFd);
+        wakeup.close();
         for (RequestSlot s : slots) {
             s.vector.free();
         }
         MEMORY.freeMemory(aiocbs);
         MEMORY.freeMemory(list);
         MEMORY.freeMemory(suspendList);
-        MEMORY.freeMemory(wakeWord);
     }
 
     /** Lets requests already taken finish, then stops the reaper. */
@@ -388,10 +371,10 @@ public final class PosixAioEngine implements IoEngine {
                 return;
             }
             closing = true;
-            sys.write(wakeFd, ONE, 8); // completes the armed read, which is not armed again
         } finally {
             lock.unlock();
         }
+        wakeup.wake(); // completes the armed read, which is not armed again
         if (Thread.currentThread() != reaper) {
             try {
                 reaper.join();
