@@ -10,7 +10,7 @@ import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
-import org.aiofs.image.ImageFormat;
+import org.aiofs.image.open.ImageDrivers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -66,7 +66,7 @@ public final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        String imageFormat = format == null ? null : ImageDrivers.byName(format).name();
         if (foreground) {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,

@@ -4,8 +4,7 @@ import java.io.IOException;
 
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.EnginePolicy;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.FormatProbe;
 
 /**
  * The engine and cache mode a mount uses: {@link EnginePolicy} asked with what the mount
@@ -21,10 +20,10 @@ final class MountEngineChoice {
 
     static EngineChoice choose(MountOptions options) throws MountException {
         try {
-            ImageFormat format = options.format() != null ? options.format() : ImageOpener.probe(options.image());
-            String noDirectIo = format == ImageFormat.RAW ? null
-                    : format.userName() + " image: O_DIRECT is supported for raw images only (its metadata writes"
-                            + " are not sector-aligned)";
+            String format = options.format() != null ? options.format() : FormatProbe.probe(options.image()).name();
+            String noDirectIo = format.equals("raw") ? null
+                    : format + " image: O_DIRECT is supported for raw images only (its metadata writes are not"
+                            + " sector-aligned)";
             return EnginePolicy.choose(new EnginePolicy.Request(options.engine(), options.cache(), options.image(),
                     SUBMITTERS, noDirectIo));
         } catch (IllegalArgumentException | IOException e) {
