@@ -15,7 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=5
 seconds=3
 target=""
-engines="io_uring,linux-aio,threadpool"
+engines="io_uring,linux-aio,threadpool,posix-aio"
 workloads="randread-4k-qd32:none,randwrite-4k-qd32:none,seqread-128k-qd8:none,randread-4k-qd32:writeback"
 threads=$(( $(nproc) * 2 > 4 ? $(nproc) * 2 : 4 ))   # the thread pool's default size
 usage() {
