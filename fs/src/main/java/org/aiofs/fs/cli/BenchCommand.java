@@ -176,6 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
             row.put("cpu_us_per_io", round(r.cpuUsPerIo(), 2));
             row.put("ios", r.ios());
             row.put("seconds", round(r.seconds(), 2));
+            row.put("warmup_seconds", round(r.warmUpSeconds(), 2));
             rows.add(row);
         }
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows);
