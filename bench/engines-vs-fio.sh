@@ -48,25 +48,28 @@ if [[ -z $target ]]; then
 fi
 "$here/aiofs" --version >/dev/null   # builds once, outside the measurements
 
-# the warm-up aiofs bench takes (a quarter of the run, at most 1 s), not counted by fio either
+# fio ramps up as long as aiofs bench warms up at least (a quarter of the run, at most 1 s; aiofs also
+# waits there until its JIT has compiled the I/O path)
 ramp=$(python3 -c "print(min(1.0, $seconds / 4))")
 results=$work/results.tsv
 
-fio_run() { # ioengine rw bs iodepth direct numjobs -> "iops cpu_us_per_io"
+fio_run() { # ioengine rw bs iodepth direct numjobs -> "iops cpu_us_per_io p50_us"
     fio --name=cmp --ramp_time="$ramp" --filename="$target" --ioengine="$1" --rw="$2" --bs="$3" --iodepth="$4" \
         --direct="$5" --numjobs="$6" --group_reporting --time_based --runtime="$seconds" \
         --norandommap --randrepeat=0 --output-format=json 2>/dev/null |
         python3 -c 'import json,sys
 j=json.load(sys.stdin)["jobs"][0]; iops=j["read"]["iops"]+j["write"]["iops"]
-print(round(iops), round((j["usr_cpu"]+j["sys_cpu"])/100*1e6*int(sys.argv[1])/max(iops,1), 2))' "$6"
+d=j["read"] if j["read"]["iops"] >= j["write"]["iops"] else j["write"]
+print(round(iops), round((j["usr_cpu"]+j["sys_cpu"])/100*1e6*int(sys.argv[1])/max(iops,1), 2),
+      round(d["clat_ns"]["percentile"]["50.000000"]/1000, 1))' "$6"
 }
 
-aiofs_run() { # engine workload cache -> "iops cpu_us_per_io"
+aiofs_run() { # engine workload cache -> "iops cpu_us_per_io p50_us"
     "$here/aiofs" bench --target "$target" --engines "$1" --workloads "$2" --cache "$3" --seconds "$seconds" \
         --output json 2>/dev/null |
         python3 -c 'import json,sys
 r=next(r for r in json.load(sys.stdin) if r["engine"]==sys.argv[1])
-print(round(r["iops"]), r["cpu_us_per_io"]) if r["supported"] else print("unsupported", 0)' "$1"
+print(round(r["iops"]), r["cpu_us_per_io"], r["lat_p50_us"]) if r["supported"] else print("unsupported", 0, 0)' "$1"
 }
 
 echo "engines-vs-fio: $rounds rounds of ${seconds}s, target $target, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -105,14 +108,16 @@ for line in open(sys.argv[1]):
     engine, name, cache, fio, _round, ours, theirs = line.rstrip("\n").split("\t")
     rows.setdefault((engine, name, cache, fio), []).append((ours.split(), theirs.split()))
 print(f"{'ENGINE':<11} {'WORKLOAD':<18} {'CACHE':<10} {'VS FIO':<10} {'AIOFS IOPS':>10} {'FIO IOPS':>10} "
-      f"{'RATIO':>6} {'AIOFS us/io':>11} {'FIO us/io':>9} {'N':>3}")
+      f"{'RATIO':>6} {'AIOFS us/io':>11} {'FIO us/io':>9} {'AIOFS p50':>9} {'FIO p50':>8} {'N':>3}")
 for (engine, name, cache, fio), runs in rows.items():
-    ok = [(float(o[0]), float(o[1]), float(t[0]), float(t[1])) for o, t in runs if o[0] != "unsupported"]
+    ok = [[float(x) for x in o] + [float(x) for x in t] for o, t in runs if o[0] != "unsupported"]
     if not ok:
         print(f"{engine:<11} {name:<18} {cache:<10} {fio:<10} unsupported")
         continue
     med = lambda i: statistics.median(r[i] for r in ok)
-    ratio = statistics.median(r[0] / max(r[2], 1) for r in ok)
-    print(f"{engine:<11} {name:<18} {cache:<10} {fio:<10} {med(0):>10,.0f} {med(2):>10,.0f} {ratio:>6.2f} "
-          f"{med(1):>11.2f} {med(3):>9.2f} {len(ok):>3}")
+    ratio = statistics.median(r[0] / max(r[3], 1) for r in ok)
+    print(f"{engine:<11} {name:<18} {cache:<10} {fio:<10} {med(0):>10,.0f} {med(3):>10,.0f} {ratio:>6.2f} "
+          f"{med(1):>11.2f} {med(4):>9.2f} {med(2):>9.1f} {med(5):>8.1f} {len(ok):>3}")
+print("medians over the rounds; RATIO is the median of the rounds' aiofs/fio ratios; us/io is CPU time"
+      " per I/O (fio's excludes glibc's AIO threads); p50 is the completion latency in microseconds")
 EOF
