@@ -7,6 +7,9 @@ public final class OpenFlags {
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_NOCTTY = 0x100;
     public static final int O_NONBLOCK = 0x800;
+    /** Also the operation codes of aio_fsync: data only, or data and metadata. */
+    public static final int O_DSYNC = 0x1000;
+    public static final int O_SYNC = 0x101000;
     public static final int O_DIRECT = arch64Direct();
 
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;

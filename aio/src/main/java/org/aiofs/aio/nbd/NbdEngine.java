@@ -48,7 +48,7 @@ final class NbdEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, false, false, false, false);
+        return new EngineCapabilities(true, true, false, false);
     }
 
     @Override

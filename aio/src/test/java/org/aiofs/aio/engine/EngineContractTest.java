@@ -234,6 +234,44 @@ abstract class EngineContractTest {
     }
 
     @Test
+    void manyThreadsSubmittingAtOnceAllGetTheirOwnData() throws Exception {
+        byte[] content = javaRead(0, 64 * BLOCK);
+        int threads = 8;
+        int perThread = 300;
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                done.add(callers.submit(() -> {
+                    Random r = new Random(seed);
+                    List<CompletableFuture<Long>> reads = new ArrayList<>();
+                    List<ByteBuffer> buffers = new ArrayList<>();
+                    List<Integer> blocks = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        int block = r.nextInt(64);
+                        ByteBuffer b = split(new byte[BLOCK], new int[] {BLOCK})[0];
+                        buffers.add(b);
+                        blocks.add(block);
+                        reads.add(engine.submit(new IoRequest.Read(file, (long) block * BLOCK, b)));
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                        assertEquals(BLOCK, Futures.await(reads.get(i)));
+                        assertArrayEquals(Arrays.copyOfRange(content, blocks.get(i) * BLOCK, (blocks.get(i) + 1) * BLOCK),
+                                join(new ByteBuffer[] {buffers.get(i)}), "read " + i + " of thread " + seed);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void closeWithRequestsInFlightNeverHangs() throws Exception {
         List<CompletableFuture<Long>> inFlight = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

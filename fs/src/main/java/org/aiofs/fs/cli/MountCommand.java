@@ -42,7 +42,7 @@ public final class MountCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",
-            description = "I/O engine: auto, sync, worker, threadpool, io_uring, linux-aio (default: ${DEFAULT-VALUE}).")
+            description = "I/O engine: auto, sync, worker, threadpool, posix-aio, linux-aio, io_uring (default: ${DEFAULT-VALUE}).")
     String engine;
 
     @Option(names = "--cache", paramLabel = "MODE", defaultValue = "auto",
