@@ -112,6 +112,7 @@ public final class MountServer {
             throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
         } finally {
             binding.markUnmounted();
+            fs.close();
         }
     }
 
