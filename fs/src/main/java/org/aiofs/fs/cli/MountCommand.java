@@ -10,6 +10,7 @@ import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
+import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.ImageFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,6 +45,11 @@ public final class MountCommand implements Callable<Integer> {
                     + "unsafe (default: ${DEFAULT-VALUE}: writeback for image files, none (O_DIRECT) for block devices)."})
     String cache;
 
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "kernel",
+            description = {"How FUSE is spoken: kernel (the protocol on /dev/fuse, asynchronous, 1 MiB requests) or "
+                    + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
+    String transport;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -54,7 +60,7 @@ public final class MountCommand implements Callable<Integer> {
             description = "FUSE mount options passed on, e.g. allow_other.")
     List<String> fuseOptions = new ArrayList<>();
 
-    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
+    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s; one reader).")
     boolean singleThreaded;
 
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
@@ -67,10 +73,17 @@ public final class MountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        Transport fuseTransport;
+        try {
+            fuseTransport = Transport.parse(transport);
+        } catch (IllegalArgumentException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
         if (foreground) {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
-                        readOnly, engine, cache, singleThreaded, fuseOptions,
+                        readOnly, engine, cache, fuseTransport, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
                 return 0;
             } catch (MountException e) {
@@ -81,7 +94,7 @@ public final class MountCommand implements Callable<Integer> {
         try {
             Preflight.checkImage(image, readOnly);
             Preflight.checkMountPoint(mountPoint);
-            Preflight.checkFuse();
+            Preflight.checkFuse(fuseTransport);
             BackgroundMount.start(serverArguments(), mountPoint);
             return 0;
         } catch (MountException e) {
@@ -100,6 +113,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
+        args.add("--transport=" + transport);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

@@ -16,14 +16,12 @@ import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
 import org.aiofs.fs.ServerLog;
-import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.cli.InfoCommand;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageOpener;
-import ru.serce.jnrfuse.FuseException;
 
 /**
  * Serves one image on one mountpoint until it is unmounted (by `aiofs unmount`, fusermount,
@@ -44,7 +42,7 @@ public final class MountServer {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
         Preflight.checkImage(options.image(), options.readOnly());
         Preflight.checkMountPoint(mountPoint);
-        Preflight.checkFuse();
+        Preflight.checkFuse(options.transport());
 
         EngineChoice choice = MountEngineChoice.choose(options);
         ServerLog.info("engine " + choice.engine() + ", cache " + choice.cache().label() + ": " + choice.reason());
@@ -91,10 +89,11 @@ public final class MountServer {
         FileTime modified = Files.getLastModifiedTime(options.image());
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
+        FuseServer server = options.transport() == Transport.LIBFUSE2 ? new LibfuseServer(fs, mountPoint, options)
+                : new KernelServer(fs, mountPoint, options, files.logFile().getParent());
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> imageDetails(image)));
-        JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
+                engineDescription, server::describe, () -> imageDetails(image)));
 
         long pid = ProcessHandle.current().pid();
         files.writePid(pid);
@@ -102,16 +101,14 @@ public final class MountServer {
             Files.writeString(options.pidFile(), pid + "\n");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(mountPoint), "aiofs-shutdown"));
-        startReadinessWatch(binding, mountPoint);
+        startReadinessWatch(server.initialized(), mountPoint);
 
         ServerLog.info("serving " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
-                + mountPoint + (options.readOnly() ? " read-only" : ""));
+                + mountPoint + (options.readOnly() ? " read-only" : "") + " over FUSE transport "
+                + options.transport().label());
         try {
-            binding.mount(mountPoint, true, false, options.libfuseArguments());
-        } catch (FuseException e) {
-            throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
+            server.serve();
         } finally {
-            binding.markUnmounted();
             fs.close();
         }
     }
@@ -126,10 +123,10 @@ public final class MountServer {
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
-    private void startReadinessWatch(JnrFuseBinding binding, Path mountPoint) {
+    private void startReadinessWatch(CountDownLatch initialized, Path mountPoint) {
         Thread watch = new Thread(() -> {
             try {
-                binding.initialized().await();
+                initialized.await();
                 Files.size(mountPoint.resolve(MountLayout.DISK_FILE));
                 if (options.notifyReady()) {
                     System.out.println("READY");
