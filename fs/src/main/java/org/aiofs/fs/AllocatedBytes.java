@@ -27,13 +27,24 @@ final class AllocatedBytes {
         generation.incrementAndGet();
     }
 
-    long of(BlockImage image) throws IOException {
+    /**
+     * The stored bytes; when the image can't tell (its block status fails), the whole size, as
+     * QEMU's export answers then: a stat must not fail over a count.
+     */
+    long of(BlockImage image) {
         long current = generation.get();
         Count known = counts.get(image);
         if (known != null && known.generation() == current) {
             return known.bytes();
         }
-        long bytes = count(image);
+        long bytes;
+        try {
+            bytes = count(image);
+        } catch (IOException | RuntimeException e) {
+            ServerLog.error(image.name() + ": cannot count its stored blocks (st_blocks shows the whole size): "
+                    + e.getMessage());
+            bytes = image.size();
+        }
         counts.put(image, new Count(current, bytes));
         return bytes;
     }

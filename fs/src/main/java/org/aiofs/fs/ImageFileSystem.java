@@ -129,16 +129,8 @@ public final class ImageFileSystem implements AutoCloseable {
     public FileAttributes attributes(Node node) throws FsException {
         if (node instanceof ImageFileNode file) {
             BlockImage image = file.image();
-            long stored;
-            try {
-                stored = allocated.of(image);
-            } catch (IOException | RuntimeException e) {
-                counters.errors.increment();
-                ServerLog.error(file.name() + ": cannot count its allocated blocks: " + e.getMessage());
-                throw new FsException(ErrnoMapping.errnoOf(e), String.valueOf(e.getMessage()));
-            }
-            return new FileAttributes(file.inode(), false, image.size(), stored, file.writable() ? 0644 : 0444, uid,
-                    gid, modifiedSeconds);
+            return new FileAttributes(file.inode(), false, image.size(), allocated.of(image),
+                    file.writable() ? 0644 : 0444, uid, gid, modifiedSeconds);
         }
         if (node instanceof GeneratedFileNode generated) {
             long length = generated.content().get().length;

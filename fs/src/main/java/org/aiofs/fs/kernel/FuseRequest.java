@@ -3,6 +3,8 @@ package org.aiofs.fs.kernel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
+import org.aiofs.aio.nativeio.Errno;
+
 /**
  * One request read from /dev/fuse: its header (struct fuse_in_header) decoded, its argument
  * struct readable in place, and the way to answer it. A request is answered exactly once
@@ -23,9 +25,14 @@ final class FuseRequest {
     private final int gid;
     private final int pid;
 
-    /** What happens once a request is answered (the session writes, logs and recycles). */
+    /** What happens once a request is answered (the session logs and recycles). */
     interface RequestEnd {
-        void replied(FuseRequest request, int writeErrno, int replyLength);
+        /**
+         * @param writeErrno  0, or the errno the kernel refused the reply with
+         * @param replyLength the bytes of the reply it was given
+         * @param fellBack    the refused reply was followed by a plain EIO answer, which the kernel took
+         */
+        void replied(FuseRequest request, int writeErrno, int replyLength, boolean fellBack);
     }
 
     private FuseRequest(FuseChannel channel, RequestBuffer buffer, RequestEnd end, int length) {
@@ -133,23 +140,37 @@ final class FuseRequest {
         send(0, payloadLength);
     }
 
+    /** Answers with an error: a real errno (1..511); anything else would read as success, so it becomes EIO. */
     void replyError(int errno) {
-        send(errno, 0);
+        send(errno > 0 && errno < 512 ? errno : Errno.EIO, 0);
     }
 
     /** FORGET and BATCH_FORGET get no answer; INTERRUPT neither. */
     void noReply() {
-        end.replied(this, 0, 0);
+        end.replied(this, 0, 0, false);
     }
 
+    /**
+     * Writes the reply. One the kernel refuses as malformed (EINVAL) would leave its caller
+     * waiting forever, so it is followed by a plain EIO answer, which can't be malformed.
+     */
     private void send(int errno, int payloadLength) {
         int total = RequestBuffer.OUT_HEADER_SIZE + payloadLength;
+        int refused = write(errno, total);
+        boolean fellBack = false;
+        if (refused == Errno.EINVAL && (errno != Errno.EIO || payloadLength != 0)) {
+            fellBack = write(Errno.EIO, RequestBuffer.OUT_HEADER_SIZE) == 0;
+        }
+        end.replied(this, refused, total, fellBack);
+    }
+
+    private int write(int errno, int total) {
         ByteBuffer m = buffer.memory();
         int h = RequestBuffer.DATA_AT - RequestBuffer.OUT_HEADER_SIZE;
         m.putInt(h, total);
         m.putInt(h + 4, -errno);
         m.putLong(h + 8, unique);
-        end.replied(this, channel.write(buffer.replyAddress(), total), total);
+        return channel.write(buffer.replyAddress(), total);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.aio.nativeio.Native;
@@ -33,8 +34,10 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     private final AtomicLong rejectedReplies = new AtomicLong();
     private final Object idle = new Object();
     private final List<FuseChannel> clones = new ArrayList<>();
+    private final UnaryOperator<RequestHandler> handlerWrapper;
     private volatile Connection connection;
     private volatile RequestDispatcher dispatcher;
+    private volatile RequestHandler handler;
     private volatile RequestBufferPool buffers;
     private volatile String cloneProblem;
 
@@ -44,10 +47,17 @@ public final class KernelSession implements FuseRequest.RequestEnd {
      * @param readers      reader threads (1: one thread serves everything, as libfuse -s)
      */
     public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers) {
+        this(fs, mountChannel, device, readers, UnaryOperator.identity());
+    }
+
+    /** @param handlerWrapper wraps the dispatcher (tests inject faults into replies with it) */
+    KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                  UnaryOperator<RequestHandler> handlerWrapper) {
         this.fs = fs;
         this.mountChannel = mountChannel;
         this.device = device;
         this.readers = readers;
+        this.handlerWrapper = handlerWrapper;
     }
 
     /** How many reader threads by default: enough to keep two CPUs' worth of requests moving. */
@@ -118,6 +128,7 @@ public final class KernelSession implements FuseRequest.RequestEnd {
             }
             connection = c;
             dispatcher = new RequestDispatcher(fs, c);
+            handler = handlerWrapper.apply(dispatcher);
             ServerLog.info("FUSE " + c.kernelMajor() + "." + c.kernelMinor() + " kernel, speaking 7." + c.minor()
                     + ": requests up to " + c.maxWrite() / 1024 + " KiB, " + c.maxBackground()
                     + " in flight; features " + String.join(" ", c.granted())
@@ -160,7 +171,7 @@ public final class KernelSession implements FuseRequest.RequestEnd {
                     continue;
                 }
                 inFlight.incrementAndGet();
-                dispatcher.dispatch(r);
+                handler.dispatch(r);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             ServerLog.error("FUSE: reader on " + channel + " stopped: " + e);
@@ -190,13 +201,13 @@ public final class KernelSession implements FuseRequest.RequestEnd {
 
     /** A request was answered (or needs none): log a reply the kernel refused, recycle the buffer. */
     @Override
-    public void replied(FuseRequest request, int writeErrno, int replyLength) {
+    public void replied(FuseRequest request, int writeErrno, int replyLength, boolean fellBack) {
         try {
             if (writeErrno != 0 && writeErrno != Errno.ENODEV) {
                 rejectedReplies.incrementAndGet();
                 // ENOENT: the request was aborted or interrupted and answered meanwhile
                 ServerLog.error("FUSE: the kernel refused the " + replyLength + "-byte reply to " + request + ": "
-                        + Native.describe(writeErrno));
+                        + Native.describe(writeErrno) + (fellBack ? "; answered EIO instead" : ""));
             }
         } finally {
             buffers.release(request.buffer());
@@ -239,6 +250,8 @@ public final class KernelSession implements FuseRequest.RequestEnd {
         m.put("rejected_replies", rejectedReplies.get());
         RequestDispatcher d = dispatcher;
         m.put("nodes_held_by_kernel", d == null ? 0 : d.nodes().size());
+        m.put("interrupts", d == null ? 0 : d.interrupts());
+        m.put("unserved_opcodes", d == null ? List.of() : d.unservedOpcodes());
         return m;
     }
 }

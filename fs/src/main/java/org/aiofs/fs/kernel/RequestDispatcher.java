@@ -1,6 +1,7 @@
 package org.aiofs.fs.kernel;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,7 @@ import org.aiofs.fs.layout.Node;
  * thread completes it, so the reading thread goes straight back to the device. Anything
  * else is answered ENOSYS, which also tells the kernel not to ask again (xattrs).
  */
-final class RequestDispatcher {
+final class RequestDispatcher implements RequestHandler {
     private static final int FATTR_MODE = 1 << 0;
     private static final int FATTR_UID = 1 << 1;
     private static final int FATTR_GID = 1 << 2;
@@ -57,8 +58,18 @@ final class RequestDispatcher {
         return nodes;
     }
 
+    long interrupts() {
+        return interrupts.get();
+    }
+
+    /** Names of the opcodes answered ENOSYS so far (beyond the xattr ones, which are meant to be). */
+    List<String> unservedOpcodes() {
+        return unknownOpcodesLogged.stream().sorted().map(FuseOpcode::name).toList();
+    }
+
     /** Answers (or starts answering) one request; never throws. */
-    void dispatch(FuseRequest r) {
+    @Override
+    public void dispatch(FuseRequest r) {
         try {
             switch (r.opcode()) {
                 case FuseOpcode.LOOKUP -> lookup(r);

@@ -33,6 +33,7 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile String notServing;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -111,6 +112,9 @@ public final class MountServer {
         } finally {
             fs.close();
         }
+        if (notServing != null) {
+            throw new MountException("the mount did not serve: " + notServing);
+        }
     }
 
     /** qemu-img info's facts about the image, under "image_info" in info.json. */
@@ -135,7 +139,10 @@ public final class MountServer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {
-                ServerLog.error("mount did not come up: " + e.getMessage());
+                // fail rather than leave the launcher waiting for a READY that won't come
+                notServing = mountPoint.resolve(MountLayout.DISK_FILE) + ": " + e.getMessage();
+                ServerLog.error("mount did not come up: " + notServing + "; unmounting");
+                FuseUnmount.run(mountPoint, true);
             }
         }, "aiofs-ready");
         watch.setDaemon(true);

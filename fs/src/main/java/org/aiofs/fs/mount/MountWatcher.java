@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
  * small shell process holds the read end of a pipe from the server. When the pipe closes,
  * because the server exited or was killed (-9 included: the kernel closes the pipe), the
  * watcher detaches the mount, but only if it is still this server's (same device number at
- * the same place) and dead (its connection gone), as fusermount3 checks.
+ * the same place) and dead (its connection gone), as fusermount3 checks. Dead is asked by
+ * opening the directory (ls), which always reaches the server; stat could be answered from
+ * the kernel's attribute cache.
  */
 final class MountWatcher implements AutoCloseable {
     private static final String SCRIPT = String.join("\n",
@@ -18,7 +20,7 @@ final class MountWatcher implements AutoCloseable {
             "cat >/dev/null",
             "awk '$3 == ENVIRON[\"AIOFS_DEV\"] && $5 == ENVIRON[\"AIOFS_MANGLED\"] { found = 1 }"
                     + " END { exit !found }' /proc/self/mountinfo || exit 0",
-            "if LC_ALL=C stat -- \"$AIOFS_MNT\" 2>&1 >/dev/null | grep -q -e 'not connected' -e 'abort'; then",
+            "if LC_ALL=C ls -- \"$AIOFS_MNT\" 2>&1 >/dev/null | grep -q -e 'not connected' -e 'abort'; then",
             "  echo \"$(date '+%F %T.000') aiofs: the server of $AIOFS_MNT is gone; detaching the mount\" >&2",
             "  umount -l -- \"$AIOFS_MNT\"",
             "fi");

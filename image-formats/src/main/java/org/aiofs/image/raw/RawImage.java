@@ -117,6 +117,9 @@ public final class RawImage implements BlockImage {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         RangeCheck.inside(this, offset, length);
+        if (file.blockDevice()) {
+            return new BlockStatus(BlockStatus.Kind.DATA, offset, length); // no holes to ask about (lseek: EINVAL)
+        }
         long end = offset + length;
         long data = file.seekData(offset);
         if (data < 0 || data >= end) {
