@@ -16,11 +16,10 @@ import org.aiofs.aio.nativeio.Syscalls;
 /**
  * Mounting as a user: fusermount3 (setuid root) mounts and sends the device descriptor back
  * over a Unix socket named by {@code _FUSE_COMMFD} (SCM_RIGHTS), as libfuse does. Java can't
- * pass a descriptor to a child, so fusermount3 is started with posix_spawn. With
- * auto_unmount it stays, waiting on the socket: when this process ends, however it ends, the
- * socket closes and fusermount3 unmounts a mount left dead.
+ * pass a descriptor to a child, so fusermount3 is started with posix_spawn; it exits once it
+ * has handed the descriptor over.
  */
-final class FusermountHandOver implements AutoCloseable {
+final class FusermountHandOver {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
@@ -33,21 +32,15 @@ final class FusermountHandOver implements AutoCloseable {
     /** The descriptor number fusermount3 finds the socket at. */
     private static final int CHILD_SOCKET = 3;
 
-    private final FuseChannel channel;
-    private final int socket;
-    private final int pid;
-    private final boolean autoUnmount;
-    private boolean closed;
-
-    private FusermountHandOver(FuseChannel channel, int socket, int pid, boolean autoUnmount) {
-        this.channel = channel;
-        this.socket = socket;
-        this.pid = pid;
-        this.autoUnmount = autoUnmount;
+    private FusermountHandOver() {
     }
 
-    /** @param program fusermount3 (or fuse 2's fusermount), found on PATH */
-    static FusermountHandOver mount(Path mountPoint, KernelMountOptions options, String program, Path scratchDir)
+    /**
+     * Mounts and returns the mount's descriptor.
+     *
+     * @param program fusermount3 (or fuse 2's fusermount), found on PATH
+     */
+    static FuseChannel mount(Path mountPoint, KernelMountOptions options, String program, Path scratchDir)
             throws IOException {
         DeviceCalls calls = DeviceCalls.INSTANCE;
         long fds = MEMORY.allocateMemory(8, true);
@@ -79,20 +72,19 @@ final class FusermountHandOver implements AutoCloseable {
                         + Native.describe(rc));
             }
             int pid = MEMORY.getInt(pidOut);
-            int fd = receiveDescriptor(ours);
-            if (fd < 0) {
+            int fd;
+            try {
+                fd = receiveDescriptor(ours);
+            } finally {
                 Syscalls.INSTANCE.close(ours);
                 reap(pid);
+            }
+            if (fd < 0) {
                 String said = Files.readString(errors, StandardCharsets.UTF_8).trim().replace('\n', ' ');
                 throw new IOException(program + " could not mount " + mountPoint
                         + (said.isEmpty() ? "" : ": " + said));
             }
-            FusermountHandOver handOver = new FusermountHandOver(FuseChannel.adopt(fd, "/dev/fuse (from " + program
-                    + ")"), ours, pid, options.autoUnmount());
-            if (!options.autoUnmount()) {
-                handOver.close(); // its work is done; only the device descriptor stays
-            }
-            return handOver;
+            return FuseChannel.adopt(fd, "/dev/fuse (from " + program + ")");
         } finally {
             MEMORY.freeMemory(fds);
             MEMORY.freeMemory(pidOut);
@@ -158,26 +150,5 @@ final class FusermountHandOver implements AutoCloseable {
         } finally {
             MEMORY.freeMemory(status);
         }
-    }
-
-    FuseChannel channel() {
-        return channel;
-    }
-
-    boolean autoUnmount() {
-        return autoUnmount;
-    }
-
-    /** Closes the socket: fusermount3 then checks the mount (gone after a clean unmount) and exits. */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        Syscalls.INSTANCE.close(socket);
-        Thread reaper = new Thread(() -> reap(pid), "aiofs-fusermount-reaper");
-        reaper.setDaemon(true);
-        reaper.start();
     }
 }

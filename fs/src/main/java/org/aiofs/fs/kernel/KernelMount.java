@@ -8,17 +8,15 @@ import org.aiofs.aio.nativeio.Native;
 /**
  * A FUSE mount made without libfuse. As root: the device is opened and handed to mount(2)
  * (fd=, rootmode=, user_id=, group_id=). As another user: fusermount3 (setuid root) mounts
- * and passes the device descriptor back ({@link FusermountHandOver}); with auto_unmount it
- * stays behind and unmounts if the server dies. A root mount has no such helper: the caller
- * starts aiofs's own watcher.
+ * and passes the device descriptor back ({@link FusermountHandOver}).
  */
 public final class KernelMount implements AutoCloseable {
     private final FuseChannel channel;
-    private final FusermountHandOver fusermount;
+    private final String method;
 
-    private KernelMount(FuseChannel channel, FusermountHandOver fusermount) {
+    private KernelMount(FuseChannel channel, String method) {
         this.channel = channel;
-        this.fusermount = fusermount;
+        this.method = method;
     }
 
     public static boolean runningAsRoot() {
@@ -34,8 +32,7 @@ public final class KernelMount implements AutoCloseable {
     public static KernelMount mount(Path mountPoint, KernelMountOptions options, String device, String fusermount,
                                     Path scratchDir) throws IOException {
         if (!runningAsRoot()) {
-            FusermountHandOver handOver = FusermountHandOver.mount(mountPoint, options, fusermount, scratchDir);
-            return new KernelMount(handOver.channel(), handOver);
+            return new KernelMount(FusermountHandOver.mount(mountPoint, options, fusermount, scratchDir), fusermount);
         }
         FuseChannel channel = FuseChannel.open(device);
         DeviceCalls calls = DeviceCalls.INSTANCE;
@@ -45,7 +42,7 @@ public final class KernelMount implements AutoCloseable {
             channel.close();
             throw new IOException("cannot mount " + mountPoint + ": mount(2) failed: " + Native.describe(errno));
         }
-        return new KernelMount(channel, null);
+        return new KernelMount(channel, "mount(2)");
     }
 
     /** The mount's own descriptor on the device. */
@@ -53,21 +50,14 @@ public final class KernelMount implements AutoCloseable {
         return channel;
     }
 
-    /** Whether a helper (fusermount3 with auto_unmount) already unmounts if the server dies. */
-    public boolean watchedByFusermount() {
-        return fusermount != null && fusermount.autoUnmount();
-    }
-
+    /** "mount(2)", or the fusermount program that made it. */
     public String method() {
-        return fusermount != null ? "fusermount3" : "mount(2)";
+        return method;
     }
 
-    /** After the mount is gone: lets fusermount3 go (it finds nothing left to unmount) and closes the device. */
+    /** After the mount is gone: closes the device. */
     @Override
     public void close() {
-        if (fusermount != null) {
-            fusermount.close();
-        }
         channel.close();
     }
 }

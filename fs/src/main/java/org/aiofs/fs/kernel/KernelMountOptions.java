@@ -9,12 +9,10 @@ import java.util.List;
  * list (other users). The kernel takes only a few options; anything else is refused by name
  * rather than passed on to fail as "invalid argument".
  *
- * @param fsName      the mount's source, as the mount table shows it (the image's path)
- * @param autoUnmount unmount if the server dies (fusermount3's auto_unmount, or aiofs's own
- *                    watcher for root mounts)
+ * @param fsName the mount's source, as the mount table shows it (the image's path)
  */
 public record KernelMountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
-                                 long flags, boolean autoUnmount) {
+                                 long flags) {
     public static final String TYPE = "fuse.aiofs";
     static final long MS_RDONLY = 1;
     static final long MS_NOSUID = 2;
@@ -29,8 +27,7 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
      * @param userOptions the {@code -o} options given
      * @throws IllegalArgumentException naming an option the kernel transport does not take
      */
-    public static KernelMountOptions of(String fsName, boolean readOnly, List<String> userOptions,
-                                        boolean autoUnmount) {
+    public static KernelMountOptions of(String fsName, boolean readOnly, List<String> userOptions) {
         boolean ro = readOnly;
         boolean allowOther = false;
         boolean defaultPermissions = false;
@@ -60,8 +57,7 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
                 }
             }
         }
-        return new KernelMountOptions(name, ro, allowOther, defaultPermissions, flags | (ro ? MS_RDONLY : 0),
-                autoUnmount);
+        return new KernelMountOptions(name, ro, allowOther, defaultPermissions, flags | (ro ? MS_RDONLY : 0));
     }
 
     /** mount(2)'s data string for a mount made on descriptor {@code fd} by {@code uid}:{@code gid}. */
@@ -77,7 +73,12 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
         return d.toString();
     }
 
-    /** fusermount3's -o list (it adds fd, rootmode and the ids itself, and always nosuid,nodev for users). */
+    /**
+     * fusermount3's -o list (it adds fd, rootmode and the ids itself, and always nosuid,nodev
+     * for users). No auto_unmount: fusermount3 3.14 checks the dead mount as root, which a
+     * user's mount without allow_other refuses (EACCES), and then leaves it mounted; aiofs's
+     * own watcher does that job for every mount.
+     */
     String fusermountOptions() {
         List<String> o = new ArrayList<>();
         o.add(readOnly ? "ro" : "rw");
@@ -94,9 +95,6 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
         }
         if (defaultPermissions) {
             o.add("default_permissions");
-        }
-        if (autoUnmount) {
-            o.add("auto_unmount");
         }
         return String.join(",", o);
     }

@@ -13,8 +13,8 @@ import org.aiofs.fs.kernel.KernelSession;
 
 /**
  * {@code --transport kernel}: mounts without libfuse ({@link KernelMount}), makes sure a
- * dead server leaves nothing mounted (fusermount3's auto_unmount for users, a
- * {@link MountWatcher} for root), and serves with a {@link KernelSession}.
+ * dead server leaves nothing mounted (a {@link MountWatcher}), and serves with a
+ * {@link KernelSession}.
  */
 final class KernelServer implements FuseServer {
     private final ImageFileSystem fs;
@@ -36,8 +36,7 @@ final class KernelServer implements FuseServer {
     public void serve() throws MountException {
         KernelMountOptions kernelOptions;
         try {
-            kernelOptions = KernelMountOptions.of(options.fsName(), options.readOnly(), options.fuseOptions(),
-                    options.autoUnmount());
+            kernelOptions = KernelMountOptions.of(options.fsName(), options.readOnly(), options.fuseOptions());
         } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
         }
@@ -51,7 +50,7 @@ final class KernelServer implements FuseServer {
         method = mount.method();
         MountWatcher watcher = null;
         try {
-            if (options.autoUnmount() && !mount.watchedByFusermount()) {
+            if (options.autoUnmount()) {
                 watcher = MountWatcher.start(mountPoint);
             }
             int readers = options.singleThreaded() ? 1 : KernelSession.defaultReaders();

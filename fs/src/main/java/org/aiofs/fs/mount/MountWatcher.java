@@ -5,14 +5,17 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.aiofs.fs.kernel.KernelMount;
+
 /**
- * For a root mount made with mount(2), what fusermount3's auto_unmount does for users: a
- * small shell process holds the read end of a pipe from the server. When the pipe closes,
+ * What fusermount3's auto_unmount does, for every kernel-transport mount: a small shell
+ * process holds the read end of a pipe from the server. When the pipe closes,
  * because the server exited or was killed (-9 included: the kernel closes the pipe), the
  * watcher detaches the mount, but only if it is still this server's (same device number at
  * the same place) and dead (its connection gone), as fusermount3 checks. Dead is asked by
- * opening the directory (ls), which always reaches the server; stat could be answered from
- * the kernel's attribute cache.
+ * opening the directory (ls), which always reaches the server (stat could be answered from
+ * the kernel's attribute cache), as the user who mounted: root can't open a user's mount.
+ * Root detaches with umount -l, a user with fusermount3 -u -z.
  */
 final class MountWatcher implements AutoCloseable {
     private static final String SCRIPT = String.join("\n",
@@ -22,7 +25,7 @@ final class MountWatcher implements AutoCloseable {
                     + " END { exit !found }' /proc/self/mountinfo || exit 0",
             "if LC_ALL=C ls -- \"$AIOFS_MNT\" 2>&1 >/dev/null | grep -q -e 'not connected' -e 'abort'; then",
             "  echo \"$(date '+%F %T.000') aiofs: the server of $AIOFS_MNT is gone; detaching the mount\" >&2",
-            "  umount -l -- \"$AIOFS_MNT\"",
+            "  $AIOFS_UNMOUNT -- \"$AIOFS_MNT\"",
             "fi");
 
     private final Process process;
@@ -42,6 +45,7 @@ final class MountWatcher implements AutoCloseable {
         pb.environment().put("AIOFS_MNT", mountPoint.toString());
         pb.environment().put("AIOFS_MANGLED", MountTable.escape(mountPoint.toString()));
         pb.environment().put("AIOFS_DEV", entry.device());
+        pb.environment().put("AIOFS_UNMOUNT", KernelMount.runningAsRoot() ? "umount -l" : Preflight.fusermount() + " -u -z");
         return new MountWatcher(pb.start());
     }
 

@@ -53,7 +53,7 @@ class KernelSessionTest {
         image = new GatedImage(SIZE);
         fs = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
         mnt = Files.createDirectory(dir.resolve("mnt"));
-        mount = KernelMount.mount(mnt, KernelMountOptions.of("gated-test", !writableMount, List.of(), false),
+        mount = KernelMount.mount(mnt, KernelMountOptions.of("gated-test", !writableMount, List.of()),
                 "/dev/fuse", "fusermount3", dir);
         connection = connectionOf(mnt);
         session = new KernelSession(fs, mount.channel(), "/dev/fuse", READERS, faults);
