@@ -7,6 +7,8 @@ import java.util.Map;
 /**
  * What INIT settled with the kernel.
  *
+ * @param kernelMajor   the protocol the kernel offered (7)
+ * @param kernelMinor   the protocol minor the kernel offered
  * @param minor         the protocol minor both sides speak (the smaller of the two)
  * @param flags         the INIT flags in force (flags2 in the upper 32 bits)
  * @param maxWrite      the largest WRITE (and READ) the kernel sends
@@ -16,10 +18,6 @@ import java.util.Map;
  */
 record Connection(int kernelMajor, int kernelMinor, int minor, long flags, int maxWrite, int maxBackground,
                   List<String> granted, List<String> refused) {
-
-    boolean has(long flag) {
-        return (flags & flag) != 0;
-    }
 
     Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -21,8 +21,6 @@ final class FuseRequest {
     private final int opcode;
     private final long unique;
     private final long nodeId;
-    private final int uid;
-    private final int gid;
     private final int pid;
 
     /** What happens once a request is answered (the session logs and recycles). */
@@ -44,9 +42,7 @@ final class FuseRequest {
         int h = RequestBuffer.READ_AT;
         this.opcode = m.getInt(h + 4);
         this.unique = m.getLong(h + 8);
-        this.nodeId = m.getLong(h + 16);
-        this.uid = m.getInt(h + 24);
-        this.gid = m.getInt(h + 28);
+        this.nodeId = m.getLong(h + 16); // then uid, gid: permissions are the kernel's (default_permissions)
         this.pid = m.getInt(h + 32);
     }
 
@@ -65,28 +61,8 @@ final class FuseRequest {
         return opcode;
     }
 
-    long unique() {
-        return unique;
-    }
-
     long nodeId() {
         return nodeId;
-    }
-
-    int uid() {
-        return uid;
-    }
-
-    int gid() {
-        return gid;
-    }
-
-    int pid() {
-        return pid;
-    }
-
-    FuseChannel channel() {
-        return channel;
     }
 
     RequestBuffer buffer() {

@@ -34,10 +34,6 @@ final class RequestBufferPool implements AutoCloseable {
         this.limit = limit;
     }
 
-    int bufferSize() {
-        return bufferSize;
-    }
-
     synchronized RequestBuffer acquire() throws IOException, InterruptedException {
         while (free.isEmpty() && all.size() >= limit) {
             wait();

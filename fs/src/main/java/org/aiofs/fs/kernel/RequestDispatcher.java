@@ -32,8 +32,6 @@ final class RequestDispatcher implements RequestHandler {
     private static final int FATTR_UID = 1 << 1;
     private static final int FATTR_GID = 1 << 2;
     private static final int FATTR_SIZE = 1 << 3;
-    private static final int FATTR_FH = 1 << 6;
-    private static final int GETATTR_FH = 1 << 0;
     private static final int O_ACCMODE = 3;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
@@ -148,9 +146,13 @@ final class RequestDispatcher implements RequestHandler {
         r.noReply();
     }
 
+    /**
+     * The node id is enough: an open file's node is the one the kernel holds for it. (The
+     * handle GETATTR and SETATTR may carry is not looked at: for a directory it is a listing's
+     * number, which could name an unrelated open file.)
+     */
     private void getattr(FuseRequest r) throws FsException {
-        Node node = (r.argInt(0) & GETATTR_FH) != 0 ? file(r.argLong(8)).node() : node(r);
-        replyAttributes(r, node);
+        replyAttributes(r, node(r));
     }
 
     /**
@@ -159,7 +161,7 @@ final class RequestDispatcher implements RequestHandler {
      */
     private void setattr(FuseRequest r) throws FsException {
         int valid = r.argInt(0);
-        Node node = (valid & FATTR_FH) != 0 ? file(r.argLong(8)).node() : node(r);
+        Node node = node(r);
         if ((valid & (FATTR_MODE | FATTR_UID | FATTR_GID)) != 0) {
             throw new FsException(Errno.EPERM, node.name() + ": owner and mode are the image's");
         }

@@ -2,6 +2,7 @@ package org.aiofs.fs.mount;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -87,7 +88,7 @@ final class KernelServer implements FuseServer {
     @Override
     public Map<String, Object> describe() {
         KernelSession s = session;
-        Map<String, Object> m = s != null ? s.describe() : new java.util.LinkedHashMap<>(Map.of("name", "kernel"));
+        Map<String, Object> m = s != null ? s.describe() : new LinkedHashMap<>(Map.of("name", "kernel"));
         m.put("mounted_with", method);
         return m;
     }

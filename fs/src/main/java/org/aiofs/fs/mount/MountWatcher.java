@@ -45,7 +45,8 @@ final class MountWatcher implements AutoCloseable {
         pb.environment().put("AIOFS_MNT", mountPoint.toString());
         pb.environment().put("AIOFS_MANGLED", MountTable.escape(mountPoint.toString()));
         pb.environment().put("AIOFS_DEV", entry.device());
-        pb.environment().put("AIOFS_UNMOUNT", KernelMount.runningAsRoot() ? "umount -l" : Preflight.fusermount() + " -u -z");
+        pb.environment().put("AIOFS_UNMOUNT",
+                KernelMount.runningAsRoot() ? "umount -l" : Preflight.fusermount() + " -u -z");
         return new MountWatcher(pb.start());
     }
 
