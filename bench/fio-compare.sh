@@ -178,34 +178,37 @@ def perf(fmt, target, job):  # IOPS, or MB/s for the 1M jobs
     return med(fmt, target, job, 1 if "-1m" in job else 0)
 
 aiofs = [t for t in targets if t not in ("bare", "qsd")]
+w = max([14] + [len(t) + 2 for t in targets])
 print(f"fio-compare: medians of {rounds} round(s), {runtime} s per job, {size} images, O_DIRECT on the exported file")
 print("(IOPS; the -1m jobs in MB/s; cpu = server CPU time per I/O in us; rss = server RSS in MiB)")
 for fmt in formats:
     print(f"\n== {fmt} ==")
-    head = f"{'job':<20}" + "".join(f"{t:>14}" for t in targets)
+    head = f"{'job':<20}" + "".join(f"{t:>{w}}" for t in targets)
     ratios = []
     for t in aiofs:
         if "qsd" in targets:
             ratios.append((t, "qsd"))
         if "bare" in targets:
             ratios.append((t, "bare"))
-    head += "".join(f"{a + '/' + b:>18}" for a, b in ratios)
+    rw = max([18] + [len(a + b) + 3 for a, b in ratios])
+    head += "".join(f"{a + '/' + b:>{rw}}" for a, b in ratios)
     print(head)
     for job in jobs:
         line = f"{job:<20}"
         for t in targets:
             v = perf(fmt, t, job)
-            line += f"{v:>14.0f}" if v is not None else f"{'-':>14}"
+            line += f"{v:>{w}.0f}" if v is not None else f"{'-':>{w}}"
         for a, b in ratios:
             va, vb = perf(fmt, a, job), perf(fmt, b, job)
-            line += f"{va / vb:>18.2f}" if va and vb else f"{'-':>18}"
+            line += f"{va / vb:>{rw}.2f}" if va and vb else f"{'-':>{rw}}"
         print(line)
     servers = [t for t in targets if t != "bare"]
-    print(f"{'cpu us/IO, rss MiB':<20}" + "".join(f"{t:>16}" for t in servers))
+    cw = max([18] + [len(t) + 2 for t in servers])
+    print(f"{'cpu us/IO, rss MiB':<20}" + "".join(f"{t:>{cw}}" for t in servers))
     for job in jobs:
         line = f"{job:<20}"
         for t in servers:
             c, r = med(fmt, t, job, 2), med(fmt, t, job, 3)
-            line += f"{c:>9.1f} {r:>5.0f}M" if c is not None else f"{'-':>16}"
+            line += f"{c:>{cw - 7}.1f} {r:>5.0f}M" if c is not None else f"{'-':>{cw}}"
         print(line)
 PY

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 

@@ -11,7 +11,7 @@ import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
 import org.aiofs.fs.mount.Transport;
-import org.aiofs.image.ImageFormat;
+import org.aiofs.image.open.ImageDrivers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -72,7 +72,7 @@ public final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        String imageFormat = format == null ? null : ImageDrivers.byName(format).name();
         Transport fuseTransport;
         try {
             fuseTransport = Transport.parse(transport);

@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
 import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.aio.nativeio.Native;
 import org.aiofs.fs.ImageFileSystem;
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 
 /**
  * Serves one mounted connection: answers INIT, then runs the reader threads, each on its own

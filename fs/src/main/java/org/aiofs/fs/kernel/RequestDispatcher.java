@@ -15,7 +15,7 @@ import org.aiofs.fs.FileAttributes;
 import org.aiofs.fs.FsException;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.OpenFile;
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.layout.DirectoryNode;
 import org.aiofs.fs.layout.InodeNumbers;
 import org.aiofs.fs.layout.Node;

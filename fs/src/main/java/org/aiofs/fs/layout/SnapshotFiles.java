@@ -6,10 +6,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.qcow2.Qcow2Image;
-import org.aiofs.image.qcow2.Qcow2Snapshot;
+import org.aiofs.image.ImageInfo;
+import org.aiofs.image.SnapshotSource;
 
 /**
  * One read-only file per internal snapshot, named after the snapshot (or its id when the
@@ -20,12 +20,12 @@ public final class SnapshotFiles {
     }
 
     public static List<ImageFileNode> of(BlockImage image) {
-        if (!(image instanceof Qcow2Image qcow2)) {
+        if (!(image instanceof SnapshotSource source)) {
             return List.of();
         }
         List<ImageFileNode> files = new ArrayList<>();
         Set<String> taken = new HashSet<>();
-        for (Qcow2Snapshot s : qcow2.snapshots()) {
+        for (ImageInfo.SnapshotInfo s : source.internalSnapshots()) {
             String base = usable(s.name()) ? s.name() : "id-" + s.id();
             String name = base + ".raw";
             if (!taken.add(name)) {
@@ -33,7 +33,7 @@ public final class SnapshotFiles {
                 taken.add(name);
             }
             try {
-                files.add(new ImageFileNode(name, qcow2.openSnapshot(s), false));
+                files.add(new ImageFileNode(name, source.openInternalSnapshot(s), false));
             } catch (IOException e) {
                 ServerLog.error("snapshot " + s.name() + " (id " + s.id() + ") left out: " + e.getMessage());
             }

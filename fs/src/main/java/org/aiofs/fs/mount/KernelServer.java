@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import org.aiofs.fs.ImageFileSystem;
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.kernel.KernelMount;
 import org.aiofs.fs.kernel.KernelMountOptions;
 import org.aiofs.fs.kernel.KernelSession;

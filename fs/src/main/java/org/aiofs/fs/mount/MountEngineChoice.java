@@ -7,8 +7,7 @@ import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.EnginePolicy;
 import org.aiofs.aio.engine.SyncEngine;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.FormatProbe;
 
 /**
  * The engine and cache mode a mount uses: {@link EnginePolicy}'s two steps, with two rules
@@ -30,14 +29,15 @@ final class MountEngineChoice {
         try {
             CacheChoice cache = EnginePolicy.cache(options.cache(), options.image());
             if (cache.mode().direct()) {
-                ImageFormat format = options.format() != null ? options.format() : ImageOpener.probe(options.image());
-                if (format != ImageFormat.RAW) {
+                String format = options.format() != null ? options.format()
+                        : FormatProbe.probe(options.image()).name();
+                if (!format.equals("raw")) {
                     if (!options.cache().equals("auto")) {
                         throw new MountException("--cache " + options.cache() + " needs O_DIRECT, which aiofs supports"
                                 + " for raw images only; use --cache writeback or writethrough for "
-                                + format.userName());
+                                + format);
                     }
-                    cache = new CacheChoice(CacheMode.WRITEBACK, format.userName()
+                    cache = new CacheChoice(CacheMode.WRITEBACK, format
                             + " image: buffered, its metadata writes are not sector-aligned");
                 }
             }

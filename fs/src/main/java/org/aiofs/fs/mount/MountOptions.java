@@ -3,12 +3,10 @@ package org.aiofs.fs.mount;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.aiofs.image.ImageFormat;
-
 /**
  * Everything a mount server needs.
  *
- * @param format       null to probe
+ * @param format       a format driver's name, or null to probe
  * @param engine       auto or an engine name ({@code --engine})
  * @param cache        auto or a QEMU cache mode ({@code --cache})
  * @param transport    how FUSE is spoken ({@code --transport})
@@ -17,7 +15,7 @@ import org.aiofs.image.ImageFormat;
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  */
-public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
+public record MountOptions(Path image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache, Transport transport,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount) {

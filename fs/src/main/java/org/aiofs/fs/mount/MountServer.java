@@ -15,13 +15,13 @@ import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
-import org.aiofs.fs.ServerLog;
-import org.aiofs.fs.cli.InfoCommand;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
-import org.aiofs.image.ImageInfo;
+import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.ImageOpener;
 
 /**
  * Serves one image on one mountpoint until it is unmounted (by `aiofs unmount`, fusermount,
@@ -120,7 +120,7 @@ public final class MountServer {
     /** qemu-img info's facts about the image, under "image_info" in info.json. */
     private static Map<String, Object> imageDetails(BlockImage image) {
         try {
-            return Map.of("image_info", InfoCommand.json(ImageInfo.of(image)));
+            return Map.of("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
         } catch (IOException | RuntimeException e) {
             return Map.of("image_info_error", String.valueOf(e.getMessage()));
         }

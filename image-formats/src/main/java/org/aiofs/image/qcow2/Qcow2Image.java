@@ -3,7 +3,6 @@ package org.aiofs.image.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,14 +13,17 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.OpenContext;
 import org.aiofs.image.RangeCheck;
+import org.aiofs.image.RepairNeededException;
+import org.aiofs.image.SnapshotSource;
 
 /**
  * A qcow2 image (version 2 or 3): the active state, writable when its file was opened
  * for writing (see {@link Qcow2Writer}), or one internal snapshot opened read-only
  * through {@link #openSnapshot}.
  */
-public final class Qcow2Image implements BlockImage {
+public final class Qcow2Image implements BlockImage, SnapshotSource {
     /** Memory for cached L2 tables per image: 32 MiB covers 256 GiB of guest at 64 KiB clusters. */
     public static final long L2_CACHE_BYTES = 32L << 20;
     private static final int MAX_FIRST_CLUSTER = 1 << Qcow2Header.MAX_CLUSTER_BITS;
@@ -95,10 +97,12 @@ public final class Qcow2Image implements BlockImage {
     }
 
     /**
-     * Opens the image in {@code file} (read-only). On failure nothing stays open but
-     * {@code file} itself, which the caller owns until this returns.
+     * Opens the image in {@code file} (writable when the file was opened for writing). On
+     * failure nothing stays open but {@code file} itself, which the caller owns until this
+     * returns.
      */
-    public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings) throws IOException {
+    public static Qcow2Image open(HostFile file, OpenContext context) throws IOException {
+        IoEngine engine = context.engine();
         String name = file.path().toString();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
@@ -134,21 +138,14 @@ public final class Qcow2Image implements BlockImage {
                     throw new ImageException(name + ": needs an external data file but names none"
                             + " (no external data file name extension)", ImageException.ENOTSUP);
                 }
-                Path dataPath = resolve(file.path(), extensions.dataFile());
-                try {
-                    dataFile = HostFile.open(dataPath, file.readOnly(), false);
-                } catch (IOException e) {
-                    throw new ImageException(name + ": external data file " + extensions.dataFile()
-                            + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
-                }
+                dataFile = context.openNamedFile(file, extensions.dataFile(), "external data file");
             }
             if (backingName != null) {
                 if (backingName.startsWith("json:")) {
                     throw new ImageException(name + ": json: backing file names are not supported",
                             ImageException.ENOTSUP);
                 }
-                String format = extensions.backingFormat();
-                backing = backings.open(resolve(file.path(), backingName), format);
+                backing = context.openBacking(file, backingName, extensions.backingFormat());
             }
             L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
@@ -172,7 +169,7 @@ public final class Qcow2Image implements BlockImage {
                     + " read-only)", ImageException.EIO);
         }
         if (header.dirty()) {
-            throw new DirtyImageException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
+            throw new RepairNeededException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
                     + " or `qemu-img check -r all`");
         }
         if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
@@ -180,22 +177,6 @@ public final class Qcow2Image implements BlockImage {
             throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
                     + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
         }
-    }
-
-    /** Relative names are relative to the folder of the image that names them. */
-    static Path resolve(Path image, String name) throws ImageException {
-        Path p;
-        try {
-            p = Path.of(name);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw ImageException.corrupt(image.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
-                    + "' named in the header is not a valid path");
-        }
-        if (p.isAbsolute()) {
-            return p;
-        }
-        Path folder = image.toAbsolutePath().getParent();
-        return folder == null ? p : folder.resolve(p);
     }
 
     private static L2Cache.Loader l2Loader(MetadataReader meta, Qcow2Header header, String name) {
@@ -268,30 +249,43 @@ public final class Qcow2Image implements BlockImage {
         return backingName;
     }
 
+    @Override
     public BlockImage backing() {
         return backing;
     }
 
-    public L2Cache l2Cache() {
-        return cache;
+    /** The file holding guest data: the image itself, or its external data file. */
+    public HostFile dataFile() {
+        return dataFile;
     }
 
-    public ImageInfo info() throws IOException {
-        List<ImageInfo.BackingLevel> chain = new ArrayList<>();
-        BlockImage b = backing;
-        while (b != null) {
-            chain.add(new ImageInfo.BackingLevel(b.name(), b.format()));
-            b = b instanceof Qcow2Image q ? q.backing : null;
-        }
-        List<ImageInfo.SnapshotInfo> snaps = new ArrayList<>();
+    /** The image file itself. */
+    public HostFile file() {
+        return file;
+    }
+
+    @Override
+    public List<ImageInfo.SnapshotInfo> internalSnapshots() {
+        List<ImageInfo.SnapshotInfo> out = new ArrayList<>();
         for (Qcow2Snapshot s : snapshots) {
-            snaps.add(new ImageInfo.SnapshotInfo(s.id(), s.name(), s.virtualSize(), s.dateSeconds(), s.dateNanos(),
-                    s.vmClockNanos(), s.vmStateSize()));
+            out.add(s.info());
         }
-        return new ImageInfo(name, "qcow2", size, header.clusterSize(), header.version(),
-                header.compressionName(), backingName, extensions.backingFormat(), chain, snaps, header.dirty(),
-                header.corrupt(), header.extendedL2(), header.lazyRefcounts(), header.refcountBits(),
-                extensions.dataFile(), header.dataFileRaw(), ImageInfo.allocatedBytes(file));
+        return out;
+    }
+
+    @Override
+    public BlockImage openInternalSnapshot(ImageInfo.SnapshotInfo wanted) throws IOException {
+        for (Qcow2Snapshot s : snapshots) {
+            if (s.info().equals(wanted)) {
+                return openSnapshot(s);
+            }
+        }
+        throw new ImageException(name + ": no snapshot " + wanted.name() + " (id " + wanted.id() + ")",
+                ImageException.EINVAL);
+    }
+
+    public L2Cache l2Cache() {
+        return cache;
     }
 
     /** The snapshot this image shows, or null for the active state. */

@@ -14,8 +14,7 @@ import java.util.Random;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,7 @@ class Qcow2WriteRollbackTest {
         Files.write(backing, base);
         qemuImg(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "top.qcow2", "4M");
         try (FailingReadEngine engine = new FailingReadEngine(new ThreadPoolEngine(2), backing);
-                BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), ImageFormat.QCOW2, false)) {
+                BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), "qcow2", false)) {
             engine.armed = true;
             // cluster 1 whole (no copy needed), then half of cluster 2 (its other half is copied from base)
             ByteBuffer data = ByteBuffer.allocateDirect(CLUSTER + CLUSTER / 2);

@@ -22,8 +22,7 @@ import java.util.concurrent.Future;
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,7 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
     Path dir;
 
     private BlockImage openWritable(String image) throws IOException {
-        return new ImageOpener(engine).open(dir.resolve(image), ImageFormat.QCOW2, false);
+        return new ImageOpener(engine).open(dir.resolve(image), "qcow2", false);
     }
 
     /**
@@ -115,8 +114,8 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Path model = QemuTools.toRaw(dir, "w.qcow2");
         ImageOpener opener = new ImageOpener(engine);
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        try (BlockImage img = opener.open(dir.resolve("w.qcow2"), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve("w.qcow2"), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             List<Future<?>> done = new ArrayList<>();
             long region = 4L << 20;
             for (int t = 0; t < 4; t++) {
@@ -286,8 +285,8 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Path model = QemuTools.toRaw(dir, "c.qcow2");
         ImageOpener opener = new ImageOpener(engine);
         int leaky = 0;
-        try (BlockImage img = opener.open(dir.resolve("c.qcow2"), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve("c.qcow2"), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             WriteWorkload workload = new WriteWorkload(12, 4096);
             for (int round = 0; round < 12; round++) {
                 workload.run(img, raw, 10);

@@ -9,8 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +29,8 @@ class Qcow2WriteTest extends EngineTestBase {
     private void workload(String image, int clusterSize, int operations, long seed) throws Exception {
         Path model = QemuTools.toRaw(dir, image);
         ImageOpener opener = new ImageOpener(engine);
-        try (BlockImage img = opener.open(dir.resolve(image), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve(image), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             assertFalse(img.readOnly());
             new WriteWorkload(seed, clusterSize).run(img, raw, operations);
             DiskComparison.assertSameAsRaw(img, model);

@@ -1,4 +1,4 @@
-package org.aiofs.image.qcow2.create;
+package org.aiofs.image;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -10,15 +10,15 @@ import java.nio.file.Path;
  * A new image file: created atomically (an existing file is refused, never overwritten,
  * unlike qemu-img), removed again if filling it fails, synced when done.
  */
-final class NewFile {
-    interface Filler {
+public final class NewFile {
+    public interface Filler {
         void fill(RandomAccessFile file) throws IOException;
     }
 
     private NewFile() {
     }
 
-    static void create(Path image, Filler filler) throws IOException {
+    public static void create(Path image, Filler filler) throws IOException {
         try {
             Files.createFile(image);
         } catch (FileAlreadyExistsException e) {

@@ -1,12 +1,12 @@
-package org.aiofs.image.qcow2.check;
+package org.aiofs.image;
 
 /**
- * What a check found, in the terms of {@code qemu-img check} (its JSON keys: check-errors,
+ * What a check of any format found, in the terms of {@code qemu-img check} (its JSON keys: check-errors,
  * corruptions, leaks, corruptions-fixed, leaks-fixed, image-end-offset, total-clusters,
  * allocated-clusters, fragmented-clusters, compressed-clusters). After a repair the counts
  * are those of the re-check, the *Fixed counts those of the repair.
  */
-public record Qcow2CheckResult(String filename, String format, long checkErrors, long corruptions, long leaks,
+public record CheckResult(String filename, String format, long checkErrors, long corruptions, long leaks,
         long corruptionsFixed, long leaksFixed, long imageEndOffset, long totalClusters, long allocatedClusters,
         long fragmentedClusters, long compressedClusters) {
 
@@ -26,11 +26,5 @@ public record Qcow2CheckResult(String filename, String format, long checkErrors,
             return EXIT_CORRUPT;
         }
         return leaks > 0 ? EXIT_LEAKS : EXIT_CLEAN;
-    }
-
-    static Qcow2CheckResult of(String filename, CheckTally t, long corruptionsFixed, long leaksFixed) {
-        return new Qcow2CheckResult(filename, "qcow2", t.checkErrors, t.corruptions, t.leaks, corruptionsFixed,
-                leaksFixed, t.imageEndOffset, t.totalClusters, t.allocatedClusters, t.fragmentedClusters,
-                t.compressedClusters);
     }
 }

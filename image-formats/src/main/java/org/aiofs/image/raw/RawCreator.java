@@ -1,7 +1,9 @@
-package org.aiofs.image.qcow2.create;
+package org.aiofs.image.raw;
 
 import java.io.IOException;
 import java.nio.file.Path;
+
+import org.aiofs.image.NewFile;
 
 /** Creates a raw image: a sparse file of the virtual size. Never overwrites. */
 public final class RawCreator {

@@ -1,4 +1,4 @@
-package org.aiofs.image.qcow2.check;
+package org.aiofs.image;
 
 /** What a check may fix, as {@code qemu-img check -r leaks|all}. */
 public enum RepairMode {
@@ -9,11 +9,11 @@ public enum RepairMode {
     /** Also raise refcounts that are too low (the corruption that lets a cluster be reused) and COPIED flags. */
     ALL;
 
-    boolean fixesLeaks() {
+    public boolean fixesLeaks() {
         return this != NONE;
     }
 
-    boolean fixesErrors() {
+    public boolean fixesErrors() {
         return this == ALL;
     }
 }

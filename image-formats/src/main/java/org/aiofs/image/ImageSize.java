@@ -1,4 +1,4 @@
-package org.aiofs.image.qcow2.create;
+package org.aiofs.image;
 
 import java.math.BigDecimal;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.aiofs.fs;
+package org.aiofs.fs.log;
 
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
