@@ -27,20 +27,24 @@ public final class MountInfoFile implements Supplier<byte[]> {
     private final MountLayout layout;
     private final IoCounters counters;
     private final Map<String, Object> engine;
+    private final Supplier<Map<String, Object>> transport;
     private final Supplier<Map<String, Object>> imageDetails;
 
     /**
      * @param engine       name, cache mode and the reason they were chosen
+     * @param transport    how FUSE is spoken and what was settled with the kernel
      * @param imageDetails format-specific facts (cluster size, backing chain, snapshots, ...)
      */
     public MountInfoFile(String imagePath, BlockImage image, boolean readOnly, MountLayout layout, IoCounters counters,
-                         Map<String, Object> engine, Supplier<Map<String, Object>> imageDetails) {
+                         Map<String, Object> engine, Supplier<Map<String, Object>> transport,
+                         Supplier<Map<String, Object>> imageDetails) {
         this.imagePath = imagePath;
         this.image = image;
         this.readOnly = readOnly;
         this.layout = layout;
         this.counters = counters;
         this.engine = engine;
+        this.transport = transport;
         this.imageDetails = imageDetails;
     }
 
@@ -54,6 +58,7 @@ public final class MountInfoFile implements Supplier<byte[]> {
         root.putAll(imageDetails.get());
         root.put("partition_table", partitionTable(layout.partitionTable()));
         root.put("engine", engine);
+        root.put("transport", transport.get());
         root.put("counters", counters());
         try {
             return (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -69,10 +69,28 @@ class BadInputTest {
                 "--format", "raw", image.toString(), mountPoint.toString());
     }
 
+    /** Only the libfuse2 transport needs the library (the kernel transport is checked to mount without it). */
     @Test
-    void noLibfuse() {
+    void noLibfuse() throws IOException {
         refused(Map.of("AIOFS_LIBFUSE", "libfuse-not-here.so.2"), "install the package libfuse2", "mount",
-                "--format", "raw", image.toString(), mountPoint.toString());
+                "--transport", "libfuse2", "--format", "raw", image.toString(), mountPoint.toString());
+        Commands.aiofs(Map.of("AIOFS_LIBFUSE", "libfuse-not-here.so.2"), "mount", "--transport", "kernel",
+                "--format", "raw", image.toString(), mountPoint.toString()).assertSuccess();
+        assertTrue(Mounts.isMounted(mountPoint));
+        Commands.aiofs("unmount", mountPoint.toString()).assertSuccess();
+    }
+
+    @Test
+    void unknownTransport() {
+        refused(Map.of(), "unknown transport fuse4", "mount", "--transport", "fuse4", "--format", "raw",
+                image.toString(), mountPoint.toString());
+    }
+
+    /** The kernel takes few mount options: any other is refused by name, not passed on to fail obscurely. */
+    @Test
+    void mountOptionTheKernelTransportDoesNotTake() {
+        refused(Map.of(), "-o kernel_cache: not an option of the kernel transport", "mount", "--transport",
+                "kernel", "-o", "kernel_cache", "--format", "raw", image.toString(), mountPoint.toString());
     }
 
     @Test

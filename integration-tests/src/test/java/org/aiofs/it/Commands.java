@@ -78,8 +78,26 @@ public final class Commands {
     public static CommandResult aiofs(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", aiofsJar().toString(), "org.aiofs.fs.cli.AiofsCommand"));
-        command.addAll(List.of(args));
+        command.addAll(withTransport(args));
         return run(env, command);
+    }
+
+    /**
+     * The suite runs once per FUSE transport: {@code aiofs.transport} (set by each surefire
+     * execution) is given to every mount that does not name one itself.
+     */
+    static List<String> withTransport(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        boolean named = all.stream().anyMatch(a -> a.equals("--transport") || a.startsWith("--transport="));
+        if (!all.isEmpty() && all.get(0).equals("mount") && !named) {
+            all.add(1, "--transport=" + transport());
+        }
+        return all;
+    }
+
+    /** The transport this run of the suite tests (kernel unless the surefire execution says otherwise). */
+    public static String transport() {
+        return System.getProperty("aiofs.transport", "kernel");
     }
 
     public static Path aiofsJar() {

@@ -11,6 +11,7 @@ import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.ImageLocation;
+import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.NamedFilePolicy;
 import picocli.CommandLine;
@@ -50,6 +51,11 @@ public final class MountCommand implements Callable<Integer> {
                     + "unsafe (default: ${DEFAULT-VALUE}: writeback for image files, none (O_DIRECT) for block devices)."})
     String cache;
 
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "kernel",
+            description = {"How FUSE is spoken: kernel (the protocol on /dev/fuse, asynchronous, 1 MiB requests) or "
+                    + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
+    String transport;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -66,7 +72,7 @@ public final class MountCommand implements Callable<Integer> {
                     + " (any). By default they must lie inside the image's own directory tree."})
     List<String> allowBacking = new ArrayList<>();
 
-    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
+    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s; one reader).")
     boolean singleThreaded;
 
     @CommandLine.Spec
@@ -87,8 +93,10 @@ public final class MountCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        Transport fuseTransport;
         ImageLocation location;
         try {
+            fuseTransport = Transport.parse(transport);
             location = ImageLocation.parse(image);
         } catch (IllegalArgumentException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -100,7 +108,7 @@ public final class MountCommand implements Callable<Integer> {
         if (foreground) {
             try {
                 new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
-                        readOnly, engine, cache, singleThreaded, fuseOptions,
+                        readOnly, engine, cache, fuseTransport, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
                         allowBacking)).run();
                 return 0;
@@ -114,7 +122,7 @@ public final class MountCommand implements Callable<Integer> {
                 Preflight.checkImage(location.path(), readOnly);
             }
             Preflight.checkMountPoint(mountPoint);
-            Preflight.checkFuse();
+            Preflight.checkFuse(fuseTransport);
             BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
@@ -133,6 +141,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
+        args.add("--transport=" + transport);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

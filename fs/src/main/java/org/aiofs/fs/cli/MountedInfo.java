@@ -34,6 +34,10 @@ final class MountedInfo {
         JsonNode engine = info.path("engine");
         out.println("engine: " + engine.path("name").asText() + ", cache " + engine.path("cache").asText());
         out.println("  why: " + engine.path("reason").asText());
+        JsonNode transport = info.path("transport");
+        out.println("transport: " + transport.path("name").asText() + " (FUSE " + transport.path("protocol").asText()
+                + ", requests up to " + transport.path("max_request_bytes").asLong() / 1024 + " KiB, readers: "
+                + transport.path("readers").asText() + ")");
         JsonNode table = info.path("partition_table");
         out.println("partition table: " + table.path("scheme").asText() + ", "
                 + table.path("partitions").size() + " partition(s)");

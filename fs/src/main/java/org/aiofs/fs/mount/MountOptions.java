@@ -12,14 +12,15 @@ import org.aiofs.image.ImageLocation;
  * @param format       a format driver's name, or null to probe
  * @param engine       auto or an engine name ({@code --engine})
  * @param cache        auto or a QEMU cache mode ({@code --cache})
- * @param fuseOptions  extra -o options passed to libfuse (e.g. allow_other)
+ * @param transport    how FUSE is spoken ({@code --transport})
+ * @param fuseOptions  extra -o mount options (e.g. allow_other)
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
  */
 public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
-                           String cache,
+                           String cache, Transport transport,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount, List<String> allowBacking) {
 
@@ -38,9 +39,14 @@ public record MountOptions(ImageLocation image, Path mountPoint, String format, 
         return List.copyOf(withChecks);
     }
 
+    /** The mount's source in the mount table: the image's path, without the characters option lists split on. */
+    public String fsName() {
+        return image.toString().replace(",", "_").replace(" ", "_");
+    }
+
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {
-        StringBuilder o = new StringBuilder("fsname=").append(image.toString().replace(",", "_").replace(" ", "_"))
+        StringBuilder o = new StringBuilder("fsname=").append(fsName())
                 .append(",subtype=aiofs,big_writes,max_write=131072,max_read=131072");
         if (autoUnmount) {
             o.append(",auto_unmount");

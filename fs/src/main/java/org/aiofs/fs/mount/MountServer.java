@@ -19,7 +19,6 @@ import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
 import org.aiofs.fs.log.ServerLog;
-import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.fs.report.ImageInfoReport;
@@ -27,7 +26,6 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.open.NamedFilePolicy;
-import ru.serce.jnrfuse.FuseException;
 
 /**
  * Serves one image on one mountpoint until it is unmounted (by `aiofs unmount`, fusermount,
@@ -41,6 +39,7 @@ public final class MountServer {
     private final CountDownLatch closed = new CountDownLatch(1);
     /** What the close of the image lost, or null; read once {@link #closed} is down. */
     private volatile String closeFailure;
+    private volatile String notServing;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -52,7 +51,7 @@ public final class MountServer {
             Preflight.checkImage(options.image().path(), options.readOnly());
         }
         Preflight.checkMountPoint(mountPoint);
-        Preflight.checkFuse();
+        Preflight.checkFuse(options.transport());
 
         EngineChoice choice = MountEngineChoice.choose(options);
         ServerLog.info("engine " + choice.engine() + ", cache " + choice.cache().label() + ": " + choice.reason());
@@ -123,10 +122,11 @@ public final class MountServer {
                 : Files.getLastModifiedTime(owner);
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
+        FuseServer server = options.transport() == Transport.LIBFUSE2 ? new LibfuseServer(fs, mountPoint, options)
+                : new KernelServer(fs, mountPoint, options, files.logFile().getParent());
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
-                fs.counters(), engineDescription, () -> imageDetails(image)));
-        JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
+                fs.counters(), engineDescription, server::describe, () -> imageDetails(image)));
 
         long pid = ProcessHandle.current().pid();
         files.writePid(pid);
@@ -134,16 +134,18 @@ public final class MountServer {
             Files.writeString(options.pidFile(), pid + "\n");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(mountPoint), "aiofs-shutdown"));
-        startReadinessWatch(binding, mountPoint);
+        startReadinessWatch(server.initialized(), mountPoint);
 
         ServerLog.info("serving " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
-                + mountPoint + (options.readOnly() ? " read-only" : ""));
+                + mountPoint + (options.readOnly() ? " read-only" : "") + " over FUSE transport "
+                + options.transport().label());
         try {
-            binding.mount(mountPoint, true, false, options.libfuseArguments());
-        } catch (FuseException e) {
-            throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
+            server.serve();
         } finally {
-            binding.markUnmounted();
+            fs.close();
+        }
+        if (notServing != null) {
+            throw new MountException("the mount did not serve: " + notServing);
         }
     }
 
@@ -166,10 +168,10 @@ public final class MountServer {
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
-    private void startReadinessWatch(JnrFuseBinding binding, Path mountPoint) {
+    private void startReadinessWatch(CountDownLatch initialized, Path mountPoint) {
         Thread watch = new Thread(() -> {
             try {
-                binding.initialized().await();
+                initialized.await();
                 Files.size(mountPoint.resolve(MountLayout.DISK_FILE));
                 if (options.notifyReady()) {
                     System.out.println("READY");
@@ -178,7 +180,10 @@ public final class MountServer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {
-                ServerLog.error("mount did not come up: " + e.getMessage());
+                // fail rather than leave the launcher waiting for a READY that won't come
+                notServing = mountPoint.resolve(MountLayout.DISK_FILE) + ": " + e.getMessage();
+                ServerLog.error("mount did not come up: " + notServing + "; unmounting");
+                FuseUnmount.run(mountPoint, true);
             }
         }, "aiofs-ready");
         watch.setDaemon(true);

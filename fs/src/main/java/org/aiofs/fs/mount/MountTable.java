@@ -9,7 +9,7 @@ import java.util.Optional;
 public final class MountTable {
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    /** One mount: where, its filesystem type (e.g. "fuse.aiofs"), and its device ("0:47"). */
+    /** One mount: where, its filesystem type (e.g. "fuse.aiofs"), source and device ("0:52"). */
     public record Entry(String mountPoint, String fsType, String source, String device) {
         public boolean isFuse() {
             return fsType.equals("fuse") || fsType.startsWith("fuse.");
@@ -64,6 +64,19 @@ public final class MountTable {
             if (c == '\\' && isOctal(s, i + 1)) {
                 out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
                 i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A path as mountinfo writes it: space, tab, newline and backslash as octal escapes. */
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+                out.append('\\').append(String.format("%03o", (int) c));
             } else {
                 out.append(c);
             }

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 import jnr.ffi.LibraryLoader;
+import org.aiofs.fs.kernel.KernelMount;
 
 /**
  * The checks made before anything is mounted, each failing with one line that says what is
@@ -82,13 +83,33 @@ public final class Preflight {
         }
     }
 
+    /** The FUSE device: /dev/fuse, or AIOFS_FUSE_DEVICE (to test its absence). */
+    public static String fuseDevice() {
+        return System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
+    }
+
+    /** The fusermount program: fusermount3 (fuse3), or fuse 2's fusermount. */
+    public static String fusermount() {
+        return onPath("fusermount3") ? "fusermount3" : "fusermount";
+    }
+
+    /**
+     * What the transport needs: the device (opened by root; a user's kernel-transport mount
+     * goes through fusermount3, which opens it), fusermount, and for libfuse2 the library.
+     */
     @SuppressWarnings("try") // the open itself is the check
-    public static void checkFuse() throws MountException {
-        String device = System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
+    public static void checkFuse(Transport transport) throws MountException {
+        String device = fuseDevice();
         Path dev = Path.of(device);
         if (!Files.exists(dev)) {
             throw new MountException(device + " is missing: load the fuse kernel module (modprobe fuse);"
                     + " in a container, pass --device /dev/fuse");
+        }
+        if (!onPath("fusermount") && !onPath("fusermount3")) {
+            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+        }
+        if (transport == Transport.KERNEL && !KernelMount.runningAsRoot()) {
+            return;
         }
         try (RandomAccessFile ignored = new RandomAccessFile(dev.toFile(), "rw")) {
             // opening it is the test
@@ -96,15 +117,15 @@ public final class Preflight {
             throw new MountException("cannot open " + device + ": " + e.getMessage()
                     + " (mounting needs root or access to " + device + ")");
         }
+        if (transport != Transport.LIBFUSE2) {
+            return;
+        }
         String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
         try {
             LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library).fuse_version();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException(library + " not found: install the package libfuse2"
-                    + " (Debian/Ubuntu: apt-get install libfuse2)");
-        }
-        if (!onPath("fusermount") && !onPath("fusermount3")) {
-            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+                    + " (Debian/Ubuntu: apt-get install libfuse2), or use --transport kernel");
         }
     }
 
