@@ -207,7 +207,7 @@ class VmdkMalformedTest extends EngineTestBase {
         refused(mismatch, "extent \"inner.vmdk\" is 100 sectors in the descriptor but 8192 in its own header");
         Path self = VmdkHandMade.descriptor(dir.resolve("self.vmdk"), "monolithicFlat",
                 "RW 1 FLAT \"self.vmdk\" 0\n", false);
-        refused(self, "extent self.vmdk is a file the image already uses");
+        refused(self, "extent 'self.vmdk' is " + self + ", already part of this image (as its image): a loop");
         Path none = VmdkHandMade.descriptor(dir.resolve("none.vmdk"), "monolithicFlat", "", false);
         refused(none, "the descriptor names no extent");
         Path se = VmdkHandMade.descriptor(dir.resolve("se.vmdk"), "seSparse", "RW 8 SESPARSE \"inner.vmdk\"\n",
@@ -241,7 +241,7 @@ class VmdkMalformedTest extends EngineTestBase {
         String text = new String(desc, StandardCharsets.ISO_8859_1);
         String withHint = text.replace("createType=", hint + "createType=").substring(0, 512 - 0);
         VmdkDamage.put(dir.resolve("a.vmdk"), 512, withHint.getBytes(StandardCharsets.ISO_8859_1));
-        refused(b, "is already in the chain");
+        refused(b, "already part of this image (as its image): a loop, refused");
     }
 
     @Test
