@@ -7,16 +7,16 @@ import picocli.CommandLine.Command;
 @Command(name = "aiofs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Expose virtual disk images (raw, qcow2) as plain files through FUSE.",
         subcommands = {MountCommand.class, UnmountCommand.class, InfoCommand.class, CheckCommand.class,
-                CreateCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr says why), 2 usage error."})
+                CreateCommand.class, BenchCommand.class, DemoCommand.class, MountHelperCommand.class,
+                UmountHelperCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr says why), 2 usage error.",
+                "'aiofs COMMAND --help' describes each command; man aiofs-COMMAND, when installed."})
 public final class AiofsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
@@ -28,13 +28,12 @@ public final class AiofsCommand implements Runnable {
         CommandLine cl = new CommandLine(new AiofsCommand());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("aiofs: " + e.getMessage());
+            commandLine.getErr().flush();
             return 1;
         });
-        CommandLine.IParameterExceptionHandler usual = cl.getParameterExceptionHandler();
-        cl.setParameterExceptionHandler((e, args) -> {
-            int code = usual.handleParseException(e, args);
-            return e.getCommandLine().getCommand() instanceof CheckCommand ? CheckCommand.USAGE_EXIT : code;
-        });
+        cl.setParameterExceptionHandler(new UsageErrors());
+        cl.getSubcommands().get("check").getCommandSpec().exitCodeOnInvalidInput(CheckCommand.USAGE_EXIT);
+        HelpLayout.install(cl);
         return cl;
     }
 }

@@ -13,11 +13,13 @@ import java.util.List;
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
+ * @param overlay      where writes go instead of the image ({@code --overlay}), or null
+ * @param logFile      the log a background server writes to (its stderr), for info.json; null in the foreground
  */
 public record MountOptions(Path image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount) {
+                           boolean autoUnmount, Overlay overlay, Path logFile) {
 
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {

@@ -22,7 +22,6 @@ import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageDrivers;
-import org.aiofs.image.open.ImageOpener;
 import ru.serce.jnrfuse.FuseException;
 
 /**
@@ -42,7 +41,7 @@ public final class MountServer {
 
     public void run() throws MountException, IOException {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
-        Preflight.checkImage(options.image(), options.readOnly());
+        Preflight.checkImage(options.image(), options.readOnly() || options.overlay() != null);
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse();
 
@@ -56,8 +55,7 @@ public final class MountServer {
         }
         BlockImage image;
         try {
-            image = new ImageOpener(engine, choice.cache().direct())
-                    .open(options.image(), options.format(), options.readOnly());
+            image = ServedImage.open(options, engine, choice.cache().direct());
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
@@ -93,7 +91,7 @@ public final class MountServer {
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> imageDetails(image)));
+                engineDescription, () -> mountDetails(image)));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
@@ -104,24 +102,31 @@ public final class MountServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(mountPoint), "aiofs-shutdown"));
         startReadinessWatch(binding, mountPoint);
 
-        ServerLog.info("serving " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
-                + mountPoint + (options.readOnly() ? " read-only" : ""));
+        ServerLog.info("mounting " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
+                + mountPoint + (options.readOnly() ? " read-only" : "")
+                + (options.overlay() == null ? "" : ", writes to the overlay " + options.overlay().describe()));
         try {
             binding.mount(mountPoint, true, false, options.libfuseArguments());
         } catch (FuseException e) {
-            throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
+            throw new MountException("cannot mount " + mountPoint + ": libfuse refused", e);
         } finally {
             binding.markUnmounted();
         }
     }
 
-    /** qemu-img info's facts about the image, under "image_info" in info.json. */
-    private static Map<String, Object> imageDetails(BlockImage image) {
-        try {
-            return Map.of("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
-        } catch (IOException | RuntimeException e) {
-            return Map.of("image_info_error", String.valueOf(e.getMessage()));
+    /** The overlay and the log, and qemu-img info's facts about the image under "image_info", for info.json. */
+    private Map<String, Object> mountDetails(BlockImage image) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (options.overlay() != null) {
+            details.put("overlay", options.overlay().describe());
         }
+        details.put("log", options.logFile() == null ? "stderr of the foreground server" : options.logFile().toString());
+        try {
+            details.put("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
+        } catch (IOException | RuntimeException e) {
+            details.put("image_info_error", String.valueOf(e.getMessage()));
+        }
+        return details;
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
@@ -130,6 +135,7 @@ public final class MountServer {
             try {
                 binding.initialized().await();
                 Files.size(mountPoint.resolve(MountLayout.DISK_FILE));
+                ServerLog.info("serving " + mountPoint);
                 if (options.notifyReady()) {
                     System.out.println("READY");
                     System.out.flush();
