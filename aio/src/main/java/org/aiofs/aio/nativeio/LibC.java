@@ -10,7 +10,8 @@ import jnr.ffi.types.ssize_t;
 
 /**
  * The few libc calls aiofs needs that the JDK does not offer: positional vectored I/O,
- * fallocate, lseek(SEEK_DATA/SEEK_HOLE), ioctl on block devices and OFD locks.
+ * fallocate, lseek(SEEK_DATA/SEEK_HOLE), ioctl on block devices, OFD locks, and statx for the
+ * blocks a file takes.
  * Buffers are passed as raw addresses so that direct ByteBuffers (and the FUSE
  * buffer) travel without a copy.
  */
@@ -38,6 +39,9 @@ public interface LibC {
     @SaveError int ioctl(int fd, long request, @Out Pointer arg);
 
     @SaveError int fcntl(int fd, int cmd, @In @Out Pointer arg);
+
+    /** glibc's statx(2) wrapper; struct statx has the same layout on every architecture. */
+    @SaveError int statx(int dirfd, String path, int flags, int mask, @Out Pointer statxbuf);
 
     String strerror(int errnum);
 }

@@ -2,6 +2,8 @@ package org.aiofs.fs.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +38,10 @@ public final class InfoCommand implements Callable<Integer> {
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
     ReportFormat output;
 
+    @Option(names = "--backing-chain", description = "Describe every image of the backing chain, top first, as"
+            + " qemu-img info --backing-chain does (JSON: a list).")
+    boolean backingChain;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -46,20 +52,23 @@ public final class InfoCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
-        ImageInfo info;
+        List<ImageInfo> chain = new ArrayList<>();
         try (IoEngine engine = new SyncEngine();
                 BlockImage img = new ImageOpener(engine).open(image, format, true)) {
-            info = ImageDrivers.describe(img);
+            for (BlockImage level = img; level != null; level = backingChain ? level.backing() : null) {
+                chain.add(ImageDrivers.describe(level));
+            }
         } catch (java.io.IOException e) {
             spec.commandLine().getErr().println("aiofs: " + e.getMessage());
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output == ReportFormat.json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(ImageInfoReport.json(info)));
+            Object json = backingChain ? chain.stream().map(ImageInfoReport::json).toList()
+                    : ImageInfoReport.json(chain.get(0));
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         } else {
-            out.print(ImageInfoReport.text(info));
+            out.print(String.join("\n", chain.stream().map(ImageInfoReport::text).toList()));
         }
         out.flush();
         return 0;

@@ -112,7 +112,7 @@ public final class MountCommand implements Callable<Integer> {
         try {
             Preflight.checkImage(image, readOnly || overlayRequest != null);
             Preflight.checkMountPoint(mountPoint);
-            Preflight.checkFuse();
+            Preflight.checkFuseDevice();
             BackgroundMount.start(serverArguments(), mountPoint);
             return 0;
         } catch (MountException e) {

@@ -76,7 +76,7 @@ public final class MountHelperCommand implements Callable<Integer> {
         if (verbose) {
             spec.commandLine().getErr().println("aiofs " + String.join(" ", args));
         }
-        CommandLine aiofs = AiofsCommand.commandLine();
+        CommandLine aiofs = AiofsCommand.commandLine("mount");
         aiofs.setOut(spec.commandLine().getOut());
         aiofs.setErr(spec.commandLine().getErr());
         if (fake) {

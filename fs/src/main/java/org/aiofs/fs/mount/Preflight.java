@@ -82,8 +82,25 @@ public final class Preflight {
         }
     }
 
-    @SuppressWarnings("try") // the open itself is the check
+    /** Everything FUSE needs: the device, libfuse, fusermount (the server checks this before mounting). */
     public static void checkFuse() throws MountException {
+        checkFuseDevice();
+        String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
+        try {
+            LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library).fuse_version();
+        } catch (LinkageError | RuntimeException e) {
+            throw new MountException(library + " not found: install the package libfuse2"
+                    + " (Debian/Ubuntu: apt-get install libfuse2)");
+        }
+    }
+
+    /**
+     * The device and fusermount, without loading any native library: what `aiofs mount` checks
+     * before starting the server, which checks libfuse itself (loading it here would cost the
+     * short-lived command a native-library start-up).
+     */
+    @SuppressWarnings("try") // the open itself is the check
+    public static void checkFuseDevice() throws MountException {
         String device = System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
         Path dev = Path.of(device);
         if (!Files.exists(dev)) {
@@ -95,13 +112,6 @@ public final class Preflight {
         } catch (IOException e) {
             throw new MountException("cannot open " + device + ": " + e.getMessage()
                     + " (mounting needs root or access to " + device + ")");
-        }
-        String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
-        try {
-            LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library).fuse_version();
-        } catch (LinkageError | RuntimeException e) {
-            throw new MountException(library + " not found: install the package libfuse2"
-                    + " (Debian/Ubuntu: apt-get install libfuse2)");
         }
         if (!onPath("fusermount") && !onPath("fusermount3")) {
             throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");

@@ -1,7 +1,6 @@
 package org.aiofs.fs.mount;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +14,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A mount's pid file and logs in the {@link RuntimeDirectory}, named after the mountpoint as
- * systemd names mount units ({@code /mnt/vm} is {@code mnt-vm}), so `aiofs unmount DIR` finds
+ * A mount's pid file and logs in the {@link RuntimeDirectory}, named after the mountpoint
+ * ({@code /mnt/vm} is {@code mnt-vm}), so `aiofs unmount DIR` finds
  * the server that serves DIR and a user finds its log. Each mount gets a log of its own
  * ({@code mnt-vm.20261129-143500.log}); the last {@value #LOGS_KEPT} per mountpoint are kept.
  */
@@ -110,31 +109,31 @@ public final class RuntimeFiles {
     }
 
     /**
-     * The mountpoint as systemd-escape --path writes it: '/' separates with '-', and '-', '\'
-     * and anything but letters, digits, '_' and a non-leading '.' are \xNN. Very long paths
-     * keep their tail and a hash, so the name stays unique and fits a file name.
+     * The mountpoint as a file name a shell takes as it is: '/' becomes '-' ({@code /mnt/vm} is
+     * {@code mnt-vm}), anything but letters, digits, '.', '_' and '-' becomes '_'. When that
+     * could stand for another path too ('-' or '_' in the path, or a character replaced), a
+     * short hash of the path follows ({@code tmp-my-vm.3fa2c1}), so two mountpoints never share
+     * a pid file. Very long paths keep their tail.
      */
     static String name(Path mountPoint) {
         String path = mountPoint.toString().replaceAll("^/+|/+$", "");
-        if (path.isEmpty()) {
-            return "-";
-        }
         StringBuilder b = new StringBuilder();
-        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.length; i++) {
-            int c = bytes[i] & 0xff;
+        boolean ambiguous = path.isEmpty();
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
             if (c == '/') {
                 b.append('-');
-            } else if (Character.isLetterOrDigit(c) && c < 128 || c == '_' || c == '.' && i > 0) {
-                b.append((char) c);
+            } else if (c < 128 && (Character.isLetterOrDigit(c) || c == '.' && i > 0)) {
+                b.append(c);
             } else {
-                b.append(String.format("\\x%02x", c));
+                ambiguous = true;
+                b.append(c == '-' ? '-' : '_');
             }
         }
-        if (b.length() <= MAX_NAME) {
-            return b.toString();
+        String readable = b.length() > MAX_NAME ? b.substring(b.length() - MAX_NAME) : b.toString();
+        if (!ambiguous && b.length() <= MAX_NAME) {
+            return readable;
         }
-        String hash = Integer.toHexString(b.toString().hashCode());
-        return b.substring(b.length() - (MAX_NAME - hash.length() - 1)) + "-" + hash;
+        return readable + "." + String.format("%08x", mountPoint.toString().hashCode());
     }
 }

@@ -21,7 +21,7 @@ public final class SelfCommand {
 
     /** For a command that ends in a moment: the quick-start flags the launcher uses. */
     public static List<String> shortLived() {
-        return command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        return command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
     }
 
     private static List<String> command(List<String> jvmOptions) {
