@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An image mounted through the aiofs CLI for the duration of a test; closing it unmounts
@@ -24,13 +25,29 @@ public final class MountedImage implements AutoCloseable {
 
     /** Mounts {@code image} on a new directory under {@code workDir} with the given extra options. */
     public static MountedImage mount(Path image, Path workDir, String... options) throws IOException {
-        Path mountPoint = Files.createTempDirectory(workDir, "mnt");
+        return mount(image, workDir, Map.of(), options);
+    }
+
+    /** The same, with {@code env} in the command's (and so the server's) environment. */
+    public static MountedImage mount(Path image, Path workDir, Map<String, String> env, String... options)
+            throws IOException {
+        return mount(image, Files.createTempDirectory(workDir, "mnt"), workDir, env, options);
+    }
+
+    /** Mounts {@code image} on an existing empty directory. */
+    public static MountedImage mountOn(Path image, Path mountPoint, Path workDir, String... options)
+            throws IOException {
+        return mount(image, mountPoint, workDir, Map.of(), options);
+    }
+
+    private static MountedImage mount(Path image, Path mountPoint, Path workDir, Map<String, String> env,
+            String... options) throws IOException {
         Path pidFile = workDir.resolve(mountPoint.getFileName() + ".pid");
         List<String> args = new ArrayList<>(List.of("mount", "--pid-file", pidFile.toString()));
         args.addAll(List.of(options));
         args.add(image.toString());
         args.add(mountPoint.toString());
-        Commands.aiofs(args.toArray(String[]::new)).assertSuccess();
+        Commands.aiofs(env, args.toArray(String[]::new)).assertSuccess();
         if (!Mounts.isMounted(mountPoint)) {
             throw new AssertionError("aiofs mount returned 0 but " + mountPoint + " is not mounted");
         }

@@ -34,6 +34,8 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** The lock on the pid file that tells `aiofs unmount` the server still runs. */
+    private java.io.Closeable running;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -73,6 +75,9 @@ public final class MountServer {
             } finally {
                 engine.close();
                 files.removePid();
+                if (running != null) {
+                    running.close(); // `aiofs unmount` waits for this: the image is closed
+                }
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
@@ -95,7 +100,7 @@ public final class MountServer {
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
-        files.writePid(pid);
+        running = files.markRunning(pid);
         if (options.pidFile() != null) {
             Files.writeString(options.pidFile(), pid + "\n");
         }

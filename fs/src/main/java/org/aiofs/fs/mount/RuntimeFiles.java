@@ -1,7 +1,15 @@
 package org.aiofs.fs.mount;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -11,6 +19,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +37,8 @@ public final class RuntimeFiles {
     /** Room for the time stamp and suffix within a file name's 255 bytes. */
     private static final int MAX_NAME = 200;
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private static final int STAMP_LENGTH = "yyyyMMdd-HHmmss".length();
+    private static final Pattern LOG_SUFFIX = Pattern.compile("\\d{8}-\\d{6}(-\\d+)?");
 
     private final Path dir;
     private final String name;
@@ -34,7 +49,12 @@ public final class RuntimeFiles {
     }
 
     public static RuntimeFiles forMountPoint(Path mountPoint) throws IOException {
-        return new RuntimeFiles(RuntimeDirectory.get(), name(mountPoint.toAbsolutePath().normalize()));
+        return in(RuntimeDirectory.get(), mountPoint);
+    }
+
+    /** A mountpoint's files in a given directory (tests use their own). */
+    static RuntimeFiles in(Path dir, Path mountPoint) {
+        return new RuntimeFiles(dir, name(mountPoint.toAbsolutePath().normalize()));
     }
 
     public Path pidFile() {
@@ -60,15 +80,29 @@ public final class RuntimeFiles {
     List<Path> logs() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> logs = new ArrayList<>(files.filter(this::isOurLog).toList());
-            logs.sort(Comparator.comparing(RuntimeFiles::modified).thenComparing(Path::toString));
+            logs.sort(Comparator.comparing(this::stamp).thenComparingInt(this::sameSecondNumber));
             return logs;
         }
     }
 
     private boolean isOurLog(Path p) {
         String f = p.getFileName().toString();
-        return f.startsWith(name + ".") && f.endsWith(".log")
-                && f.substring(name.length() + 1, f.length() - 4).matches("\\d{8}-\\d{6}(-\\d+)?");
+        return f.startsWith(name + ".") && f.endsWith(".log") && LOG_SUFFIX.matcher(suffix(p)).matches();
+    }
+
+    /** "20261129-143500" or "20261129-143500-2" of a log's name. */
+    private String suffix(Path log) {
+        String f = log.getFileName().toString();
+        return f.substring(name.length() + 1, f.length() - ".log".length());
+    }
+
+    private String stamp(Path log) {
+        return suffix(log).substring(0, STAMP_LENGTH);
+    }
+
+    private int sameSecondNumber(Path log) {
+        String s = suffix(log);
+        return s.length() == STAMP_LENGTH ? 1 : Integer.parseInt(s.substring(STAMP_LENGTH + 1));
     }
 
     private void pruneLogs() throws IOException {
@@ -78,16 +112,56 @@ public final class RuntimeFiles {
         }
     }
 
-    private static long modified(Path p) {
+    /**
+     * Writes the server's pid and keeps the pid file locked until the returned handle is
+     * closed (or the process ends, whatever way): {@link #awaitServerExit} waits for that, with
+     * no polling, and a server that died and was never reaped (a zombie, under a PID 1 that
+     * reaps nothing) counts as gone, since its files are closed.
+     */
+    public Closeable markRunning(long pid) throws IOException {
+        FileChannel channel = FileChannel.open(pidFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
         try {
-            return Files.getLastModifiedTime(p).toMillis();
-        } catch (IOException e) {
-            return 0;
+            channel.lock();
+            channel.write(ByteBuffer.wrap((pid + "\n").getBytes(StandardCharsets.US_ASCII)));
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 
-    public void writePid(long pid) throws IOException {
-        Files.writeString(pidFile(), pid + "\n");
+    /**
+     * Waits until the server that marked this mountpoint running has closed everything (its
+     * lock on the pid file is gone); true at once when there is no pid file.
+     */
+    public boolean awaitServerExit(Duration timeout) throws IOException, InterruptedException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(pidFile(), StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            return true; // removed after the image was closed
+        }
+        try (channel) {
+            CompletableFuture<Void> released = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try (FileLock lock = channel.lock()) {
+                    released.complete(null);
+                } catch (IOException e) {
+                    released.completeExceptionally(e);
+                }
+            }, "aiofs-await-server");
+            waiter.setDaemon(true);
+            waiter.start();
+            try {
+                released.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                throw new IOException("waiting for the server's lock on " + pidFile() + ": " + e.getCause(), e);
+            }
+        }
     }
 
     /** The server's pid if its pid file is there and that process still runs. */

@@ -3,9 +3,7 @@ package org.aiofs.fs.mount;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 
 /**
  * `aiofs unmount`: detaches the mount and waits until its server has flushed and closed
@@ -37,17 +35,14 @@ public final class Unmounter {
             }
             throw new MountException("cannot unmount " + mountPoint + ": " + result.message());
         }
-        if (server.isPresent()) {
-            try {
-                server.get().onExit().get(SERVER_EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                throw new MountException("unmounted, but the server (pid " + server.get().pid()
-                        + ") is still flushing after " + SERVER_EXIT_TIMEOUT_SECONDS + " s");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                throw new MountException("waiting for the server failed: " + e.getCause());
+        try {
+            if (!files.awaitServerExit(Duration.ofSeconds(SERVER_EXIT_TIMEOUT_SECONDS))) {
+                throw new MountException("unmounted, but the server (pid " + server.map(ProcessHandle::pid)
+                        .map(String::valueOf).orElse("?") + ") is still flushing after " + SERVER_EXIT_TIMEOUT_SECONDS
+                        + " s");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         files.removePid();
     }

@@ -1,0 +1,126 @@
+package org.aiofs.fs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Usage errors, help and option lists as a user meets them on a terminal. */
+class CliUsageTest {
+    /** A line that ends inside a word ("part1." / "raw", "compat=0." / "10"). */
+    private static final Pattern SPLIT_WORD = Pattern.compile("[.=/,-]$");
+
+    @Test
+    void aUsageErrorIsOneLineAndWhereHelpIs() {
+        CliResult r = CliResult.aiofs("mount", "only-an-image");
+        assertEquals(2, r.exit());
+        assertEquals(List.of("aiofs: Missing required parameter: 'MOUNTPOINT'", "see 'aiofs mount --help'"),
+                r.err().lines().toList());
+        assertEquals("", r.out());
+
+        r = CliResult.aiofs("mont");
+        assertEquals(2, r.exit());
+        assertEquals(2, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("did you mean mount"), r.err());
+        assertEquals(List.of("aiofs: a command is required", "see 'aiofs --help'"), CliResult.aiofs().err().lines()
+                .toList());
+    }
+
+    @Test
+    void checkUsageErrorsExitAsQemuImgCheck() {
+        CliResult r = CliResult.aiofs("check", "--output", "yaml", "x.qcow2");
+        assertEquals(CheckCommand.USAGE_EXIT, r.exit());
+        assertEquals(2, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void anUnknownFormatToCreateCarriesThePrefix() {
+        CliResult r = CliResult.aiofs("create", "-f", "vmdk", "x.vmdk", "1M");
+        assertEquals(2, r.exit());
+        assertEquals("aiofs: unknown image format 'vmdk' (known: qcow2, raw)", r.err().lines().findFirst().orElse(""));
+    }
+
+    @Test
+    void helpWritesOptionsAsManPagesDoAndNeverSplitsAWord() {
+        CommandLine all = AiofsCommand.commandLine();
+        for (CommandLine command : all.getSubcommands().values()) {
+            String help = usage(command);
+            assertFalse(help.contains("-o=") || help.contains("--format="), command.getCommandName() + ":\n" + help);
+            List<String> lines = help.lines().toList();
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                String next = lines.get(i + 1).trim();
+                assertFalse(SPLIT_WORD.matcher(lines.get(i)).find() && !next.isEmpty()
+                        && Character.isLetterOrDigit(next.charAt(0)) && Character.isLowerCase(next.charAt(0))
+                        || lines.get(i).length() > 80, command.getCommandName() + " help, line " + (i + 1) + ": "
+                        + lines.get(i) + " | " + next);
+            }
+        }
+        String mount = usage(all.getSubcommands().get("mount"));
+        assertTrue(mount.contains("-o  OPTION") || mount.contains("-o OPTION"), mount);
+        assertTrue(mount.contains("Usage: aiofs mount [OPTIONS] IMAGE MOUNTPOINT"), mount);
+        assertTrue(mount.contains("--overlay[=FILE]"), mount);
+    }
+
+    @Test
+    void demoIsListedAndItsHelpDoesNotRunIt() {
+        assertTrue(CliResult.aiofs("--help").out().contains("  demo "));
+        CliResult r = CliResult.aiofs("demo", "--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("Usage: aiofs demo"), r.out());
+    }
+
+    @Test
+    void mountOptionListsParseAsTheLongOptions() {
+        MountCommand m = parse("mount", "-o", "ro,format=qcow2,engine=sync,allow_other,noauto,x-systemd.automount",
+                "a.qcow2", "dir");
+        assertTrue(m.readOnly);
+        assertEquals("qcow2", m.format);
+        assertEquals("sync", m.engine);
+        assertEquals(List.of("allow_other"), m.fuseOptions);
+        assertEquals("", parse("mount", "-o", "overlay", "a", "b").overlay);
+        assertEquals("o.qcow2", parse("mount", "-o", "overlay=o.qcow2", "a", "b").overlay);
+        // --overlay takes a value only when attached: IMAGE is never taken for one
+        MountCommand bare = parse("mount", "--overlay", "a.qcow2", "dir");
+        assertEquals("", bare.overlay);
+        assertEquals("a.qcow2", bare.image.toString());
+        CliResult r = CliResult.aiofs("mount", "-o", "rw,bogus", "a", "b");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("aiofs: unknown mount option 'bogus'"), r.err());
+        r = CliResult.aiofs("mount", "-o", "ro", "--overlay", "a", "b");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--overlay makes the mount writable"), r.err());
+    }
+
+    @Test
+    void theMountHelperTakesMountsArgumentShape() {
+        // -f: everything checked, nothing mounted; options after the operands, clustered flags
+        CliResult r = CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-fnv", "-o", "ro,noauto,format=qcow2",
+                "-t", "fuse.aiofs");
+        assertEquals(0, r.exit(), r.err());
+        r = CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-f", "-o", "ro,bogus");
+        assertEquals(MountHelperCommand.USAGE, r.exit());
+        assertTrue(r.err().startsWith("aiofs: unknown mount option 'bogus'"), r.err());
+        // -s (sloppy): unknown options are dropped instead
+        assertEquals(0, CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-sf", "-o", "ro,bogus").exit());
+        assertEquals(MountHelperCommand.USAGE, CliResult.aiofs("mount-helper", "a", "b", "-N", "/proc/1/ns/mnt").exit());
+    }
+
+    private static MountCommand parse(String... args) {
+        CommandLine cl = AiofsCommand.commandLine();
+        CommandLine.ParseResult result = cl.parseArgs(args);
+        return (MountCommand) result.subcommand().commandSpec().userObject();
+    }
+
+    private static String usage(CommandLine command) {
+        StringWriter out = new StringWriter();
+        command.usage(new PrintWriter(out), CommandLine.Help.Ansi.OFF);
+        return out.toString();
+    }
+}
