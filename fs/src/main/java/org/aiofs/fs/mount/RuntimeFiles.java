@@ -64,7 +64,9 @@ public final class RuntimeFiles {
     /** A new, empty log (0600) for a mount about to start; older logs of this mountpoint beyond the kept ones go. */
     public Path newLogFile() throws IOException {
         String stamp = LocalDateTime.now().format(STAMP);
-        for (int n = 1; ; n++) {
+        int n = 1 + logs().stream().filter(l -> stamp(l).equals(stamp)).mapToInt(this::sameSecondNumber).max()
+                .orElse(0);
+        for (; ; n++) {
             Path log = dir.resolve(name + "." + stamp + (n == 1 ? "" : "-" + n) + ".log");
             try {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
