@@ -34,8 +34,6 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
-    /** The lock on the pid file that tells `aiofs unmount` the server still runs. */
-    private java.io.Closeable running;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -74,10 +72,6 @@ public final class MountServer {
                 image.close();
             } finally {
                 engine.close();
-                files.removePid();
-                if (running != null) {
-                    running.close(); // `aiofs unmount` waits for this: the image is closed
-                }
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
@@ -100,7 +94,7 @@ public final class MountServer {
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
-        running = files.markRunning(pid);
+        files.markRunning(pid); // `aiofs unmount` waits until this process has ended
         if (options.pidFile() != null) {
             Files.writeString(options.pidFile(), pid + "\n");
         }

@@ -1,6 +1,5 @@
 package org.aiofs.fs.mount;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -39,6 +38,9 @@ public final class RuntimeFiles {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private static final int STAMP_LENGTH = "yyyyMMdd-HHmmss".length();
     private static final Pattern LOG_SUFFIX = Pattern.compile("\\d{8}-\\d{6}(-\\d+)?");
+
+    /** Locks released by the end of the process: unreachable, a channel could be closed early by a cleaner. */
+    private static final List<FileChannel> HELD_UNTIL_EXIT = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Path dir;
     private final String name;
@@ -115,18 +117,18 @@ public final class RuntimeFiles {
     }
 
     /**
-     * Writes the server's pid and keeps the pid file locked until the returned handle is
-     * closed (or the process ends, whatever way): {@link #awaitServerExit} waits for that, with
-     * no polling, and a server that died and was never reaped (a zombie, under a PID 1 that
-     * reaps nothing) counts as gone, since its files are closed.
+     * Writes this server's pid and keeps the pid file locked until this process ends, whatever
+     * way: {@link #awaitServerExit} waits for that, with no polling, and a server that ended
+     * but was never reaped (a zombie, under a PID 1 that reaps nothing) counts as gone, since
+     * its files are closed.
      */
-    public Closeable markRunning(long pid) throws IOException {
+    public void markRunning(long pid) throws IOException {
         FileChannel channel = FileChannel.open(pidFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         try {
             channel.lock();
             channel.write(ByteBuffer.wrap((pid + "\n").getBytes(StandardCharsets.US_ASCII)));
-            return channel;
+            HELD_UNTIL_EXIT.add(channel);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -134,8 +136,9 @@ public final class RuntimeFiles {
     }
 
     /**
-     * Waits until the server that marked this mountpoint running has closed everything (its
-     * lock on the pid file is gone); true at once when there is no pid file.
+     * Waits until the server that marked this mountpoint running has ended (its lock on the pid
+     * file is gone; the server leaves the file, `aiofs unmount` removes it); true at once when
+     * there is no pid file.
      */
     public boolean awaitServerExit(Duration timeout) throws IOException, InterruptedException {
         FileChannel channel;

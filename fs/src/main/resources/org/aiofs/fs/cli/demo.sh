@@ -14,7 +14,7 @@ for tool in qemu-img sfdisk mkfs.ext4 debugfs fdisk; do
     command -v "$tool" >/dev/null || { echo "demo: $tool not found (apt-get install qemu-utils fdisk e2fsprogs)" >&2; exit 1; }
 done
 
-work="$(mktemp -d /tmp/aiofs-demo.XXXXXX)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/aiofs-demo.XXXXXX")"
 mkdir "$work/mnt"
 cleanup() {
     if grep -q " $work/mnt " /proc/self/mountinfo; then aiofs unmount "$work/mnt" || true; fi
