@@ -119,6 +119,16 @@ class CliUsageTest {
         assertEquals(MountHelperCommand.USAGE, CliResult.aiofs("mount-helper", "a", "b", "-N", "/proc/1/ns/mnt").exit());
     }
 
+    @Test
+    void theUmountHelperTakesUmountsArgumentShape() {
+        CliResult r = CliResult.aiofs("umount-helper", "/nowhere/mounted", "-nrv", "-t", "fuse.aiofs");
+        assertEquals(MountHelperCommand.FAILURE, r.exit(), r.err());
+        assertEquals(List.of("aiofs: /nowhere/mounted is not mounted"), r.err().lines().toList());
+        r = CliResult.aiofs("umount-helper", "/nowhere/mounted", "-f");
+        assertEquals(MountHelperCommand.USAGE, r.exit());
+        assertTrue(r.err().startsWith("aiofs: umount -f would abort the aiofs server"), r.err());
+    }
+
     private static MountCommand parse(String... args) {
         CommandLine cl = AiofsCommand.commandLine();
         CommandLine.ParseResult result = cl.parseArgs(args);
