@@ -13,7 +13,8 @@ import org.aiofs.aio.nativeio.OpenFlags;
 /**
  * Runs one request to completion on the calling thread with pread/pwrite, preadv/pwritev,
  * fsync and fallocate: the work of the sync, worker and thread-pool engines.
- * Heap buffers are bounced through a per-thread direct buffer; direct ones are used in place.
+ * Direct buffers are used in place; each heap buffer is copied through a direct buffer
+ * allocated for the call (the image layer's I/O uses direct buffers; heap ones are rare).
  */
 public final class BlockingIo {
     private static final int IOV_MAX = 1024;

@@ -2,11 +2,15 @@ package org.aiofs.aio;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** Waiting for a future and getting the I/O error that failed it, not a wrapper around it. */
+/**
+ * Waiting for futures and getting the I/O error that failed them, not a wrapper around it.
+ * The one home of these helpers: aio, image-formats and fs wait through them.
+ */
 public final class Futures {
     private Futures() {
     }
@@ -19,6 +23,27 @@ public final class Futures {
             throw new IOException("interrupted while waiting for I/O", e);
         } catch (ExecutionException e) {
             throw asIoException(e.getCause());
+        }
+    }
+
+    /**
+     * Waits for every future, then throws the first failure in the collection's order. All of
+     * them have completed when it returns or throws, so the caller may release or reuse the
+     * buffers of every request (stopping at the first failure would leave the others in flight).
+     */
+    public static void awaitAll(Collection<? extends CompletableFuture<?>> futures) throws IOException {
+        IOException first = null;
+        for (CompletableFuture<?> f : futures) {
+            try {
+                await(f);
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

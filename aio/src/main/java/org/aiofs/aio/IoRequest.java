@@ -1,7 +1,6 @@
 package org.aiofs.aio;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * One request to an engine. Buffers are used from their position to their limit and
@@ -64,6 +63,10 @@ public sealed interface IoRequest {
     }
 
     static long totalRemaining(ByteBuffer[] buffers) {
-        return Arrays.stream(buffers).mapToLong(ByteBuffer::remaining).sum();
+        long total = 0;
+        for (ByteBuffer b : buffers) { // a loop, not a stream: this runs for every request
+            total += b.remaining();
+        }
+        return total;
     }
 }

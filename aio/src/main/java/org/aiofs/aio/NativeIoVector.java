@@ -33,10 +33,33 @@ public final class NativeIoVector {
 
     /** Fills the iovecs; returns the number of entries (see {@link #address()}, {@link #length()}). */
     public int prepare(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool) {
+        return prepare(buffers, write, alignment, pool, false);
+    }
+
+    /**
+     * One buffer for the whole request, for interfaces without vectors (POSIX AIO): a single
+     * usable buffer in place, anything else bounced through one pooled buffer.
+     * Returns its address ({@link #length()} bytes).
+     */
+    public long prepareContiguous(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool) {
+        prepare(buffers, write, alignment, pool, true);
+        return firstAddress();
+    }
+
+    private int prepare(ByteBuffer[] buffers, boolean write, int alignment, BufferPool pool, boolean contiguous) {
         originals = buffers;
         wholeBounce = null;
         length = IoRequest.totalRemaining(buffers);
-        if (alignment > 1 && !allAligned(buffers, alignment)) {
+        if (buffers.length == 1 && buffers[0].isDirect()) { // the common case: one buffer, used in place
+            long base = MEMORY.getDirectBufferAddress(buffers[0]) + buffers[0].position();
+            if (alignment <= 1 || base % alignment == 0 && length % alignment == 0) {
+                bounces[0] = null;
+                address = fixedAddress;
+                put(0, base, length);
+                return count = 1;
+            }
+        }
+        if (contiguous || alignment > 1 && !allAligned(buffers, alignment)) {
             wholeBounce = pool.acquire((int) length);
             if (write) {
                 for (ByteBuffer b : buffers) {

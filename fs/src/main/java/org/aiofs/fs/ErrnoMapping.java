@@ -13,9 +13,7 @@ public final class ErrnoMapping {
     }
 
     public static int errnoOf(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+        t = unwrap(t);
         if (t instanceof FsException fs) {
             return fs.errno();
         }
@@ -29,5 +27,13 @@ public final class ErrnoMapping {
             return Errno.ENOMEM;
         }
         return Errno.EIO;
+    }
+
+    /** The failure itself, under the CompletionException/ExecutionException that futures wrap it in. */
+    public static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

@@ -1,6 +1,5 @@
 package org.aiofs.fs;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,39 +21,44 @@ import org.aiofs.image.partition.PartitionTable;
 public final class MountInfoFile implements Supplier<byte[]> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Path imagePath;
+    private final String imagePath;
     private final BlockImage image;
     private final boolean readOnly;
     private final MountLayout layout;
     private final IoCounters counters;
     private final Map<String, Object> engine;
+    private final Supplier<Map<String, Object>> transport;
     private final Supplier<Map<String, Object>> imageDetails;
 
     /**
      * @param engine       name, cache mode and the reason they were chosen
+     * @param transport    how FUSE is spoken and what was settled with the kernel
      * @param imageDetails format-specific facts (cluster size, backing chain, snapshots, ...)
      */
-    public MountInfoFile(Path imagePath, BlockImage image, boolean readOnly, MountLayout layout, IoCounters counters,
-                         Map<String, Object> engine, Supplier<Map<String, Object>> imageDetails) {
+    public MountInfoFile(String imagePath, BlockImage image, boolean readOnly, MountLayout layout, IoCounters counters,
+                         Map<String, Object> engine, Supplier<Map<String, Object>> transport,
+                         Supplier<Map<String, Object>> imageDetails) {
         this.imagePath = imagePath;
         this.image = image;
         this.readOnly = readOnly;
         this.layout = layout;
         this.counters = counters;
         this.engine = engine;
+        this.transport = transport;
         this.imageDetails = imageDetails;
     }
 
     @Override
     public byte[] get() {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("image", imagePath.toString());
+        root.put("image", imagePath);
         root.put("format", image.format());
         root.put("virtual_size", image.size());
         root.put("read_only", readOnly);
         root.putAll(imageDetails.get());
         root.put("partition_table", partitionTable(layout.partitionTable()));
         root.put("engine", engine);
+        root.put("transport", transport.get());
         root.put("counters", counters());
         try {
             return (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package org.aiofs.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +12,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.aio.nativeio.Errno;
+import org.aiofs.fs.layout.InodeNumbers;
 import org.aiofs.fs.layout.MountLayout;
+import org.aiofs.fs.layout.Node;
 import org.aiofs.image.raw.RawImage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,33 +52,40 @@ class ImageFileSystemTest {
 
     @AfterEach
     void tearDown() throws IOException {
+        fs.close();
         image.close();
         engine.close();
     }
 
     @Test
     void layoutHasTheDisk() throws FsException {
-        assertEquals(List.of("disk.raw"), fs.list("/"), "an unpartitioned disk without info file");
-        FileAttributes a = fs.attributes("/disk.raw");
+        assertEquals(List.of("disk.raw"), names(fs.list(fs.root())), "an unpartitioned disk without info file");
+        Node disk = fs.lookup(fs.root(), "disk.raw");
+        FileAttributes a = fs.attributes(disk);
         assertEquals(SIZE, a.size());
         assertEquals(0644, a.permissions());
-        assertTrue(fs.attributes("/").directory());
-        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.attributes("/nope")).errno());
-        assertEquals(Errno.ENOTDIR, assertThrows(FsException.class, () -> fs.attributes("/disk.raw/x")).errno());
+        assertEquals(disk.inode(), a.inode());
+        assertEquals(InodeNumbers.ROOT, fs.root().inode());
+        assertTrue(fs.attributes(fs.root()).directory());
+        assertEquals(disk, fs.resolve("/disk.raw"));
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(fs.root(), "nope")).errno());
+        assertEquals(Errno.ENOTDIR, assertThrows(FsException.class, () -> fs.resolve("/disk.raw/x")).errno());
+        assertEquals(Errno.ENOTDIR, assertThrows(FsException.class, () -> fs.lookup(disk, "x")).errno());
     }
 
     @Test
     void writeThenReadLandsInTheImage() throws Exception {
+        OpenFile disk = open("disk.raw", true);
         ByteBuffer data = ByteBuffer.allocateDirect(10_000);
         for (int i = 0; i < data.capacity(); i++) {
             data.put(i, (byte) i);
         }
-        assertEquals(10_000, fs.write("/disk.raw", data, 12345));
+        assertEquals(10_000, fs.write(disk, data, 12345).join());
         assertEquals(0, data.position(), "the caller's buffer must not move");
         ByteBuffer back = ByteBuffer.allocateDirect(10_000);
-        assertEquals(10_000, fs.read("/disk.raw", back, 12345));
+        assertEquals(10_000, fs.read(disk, back, 12345).join());
         assertEquals(data, back);
-        fs.fsync("/disk.raw");
+        fs.fsync(disk).join();
         byte[] onDisk = Files.readAllBytes(file);
         byte[] expected = new byte[10_000];
         data.get(0, expected);
@@ -82,29 +94,29 @@ class ImageFileSystemTest {
 
     @Test
     void readsStopAtTheEndAndWritesPastItFail() throws FsException {
+        OpenFile disk = open("disk.raw", true);
         ByteBuffer buf = ByteBuffer.allocateDirect(8192);
-        assertEquals(4096, fs.read("/disk.raw", buf, SIZE - 4096));
-        assertEquals(0, fs.read("/disk.raw", buf, SIZE));
-        assertEquals(4096, fs.write("/disk.raw", buf, SIZE - 4096), "the part that fits is written");
-        assertEquals(Errno.ENOSPC, assertThrows(FsException.class, () -> fs.write("/disk.raw", buf, SIZE)).errno());
+        assertEquals(4096, fs.read(disk, buf, SIZE - 4096).join());
+        assertEquals(0, fs.read(disk, buf, SIZE).join());
+        assertEquals(4096, fs.write(disk, buf, SIZE - 4096).join(), "the part that fits is written");
+        assertEquals(Errno.ENOSPC, errno(fs.write(disk, buf, SIZE)));
     }
 
     @Test
     void fallocateModes() throws Exception {
+        OpenFile disk = open("disk.raw", true);
         ByteBuffer ones = ByteBuffer.allocateDirect(SIZE);
         while (ones.hasRemaining()) {
             ones.put((byte) 1);
         }
         ones.flip();
-        fs.write("/disk.raw", ones, 0);
-        fs.fallocate("/disk.raw", ImageFileSystem.FALLOC_FL_PUNCH_HOLE | ImageFileSystem.FALLOC_FL_KEEP_SIZE,
-                4096, 8192);
-        fs.fallocate("/disk.raw", ImageFileSystem.FALLOC_FL_ZERO_RANGE, 65536, 100);
-        fs.fallocate("/disk.raw", 0, 0, SIZE); // allocating inside the disk: nothing to do
-        assertEquals(Errno.EFBIG, assertThrows(FsException.class, () -> fs.fallocate("/disk.raw", 0, 0, SIZE + 1))
-                .errno());
-        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class,
-                () -> fs.fallocate("/disk.raw", ImageFileSystem.FALLOC_FL_PUNCH_HOLE, 0, 10)).errno());
+        fs.write(disk, ones, 0).join();
+        fs.fallocate(disk, ImageFileSystem.FALLOC_FL_PUNCH_HOLE | ImageFileSystem.FALLOC_FL_KEEP_SIZE, 4096, 8192)
+                .join();
+        fs.fallocate(disk, ImageFileSystem.FALLOC_FL_ZERO_RANGE, 65536, 100).join();
+        fs.fallocate(disk, 0, 0, SIZE).join(); // allocating inside the disk: nothing to do
+        assertEquals(Errno.EFBIG, errno(fs.fallocate(disk, 0, 0, SIZE + 1)));
+        assertEquals(Errno.EOPNOTSUPP, errno(fs.fallocate(disk, ImageFileSystem.FALLOC_FL_PUNCH_HOLE, 0, 10)));
         byte[] onDisk = Files.readAllBytes(file);
         assertEquals(1, onDisk[4095]);
         assertEquals(0, onDisk[4096]);
@@ -116,17 +128,63 @@ class ImageFileSystemTest {
 
     @Test
     void sizeIsFixed() throws FsException {
-        fs.truncate("/disk.raw", SIZE);
-        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> fs.truncate("/disk.raw", 0)).errno());
+        Node disk = fs.resolve("/disk.raw");
+        fs.truncate(disk, SIZE);
+        assertEquals(Errno.EPERM, assertThrows(FsException.class, () -> fs.truncate(disk, 0)).errno());
     }
 
     @Test
     void readOnlyLayoutRefusesWrites() throws Exception {
         ImageFileSystem ro = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
-        assertEquals(0444, ro.attributes("/disk.raw").permissions());
-        assertEquals(Errno.EROFS, assertThrows(FsException.class, () -> ro.open("/disk.raw", true)).errno());
-        assertEquals(Errno.EROFS, assertThrows(FsException.class,
-                () -> ro.write("/disk.raw", ByteBuffer.allocate(1), 0)).errno());
-        ro.open("/disk.raw", false);
+        Node disk = ro.resolve("/disk.raw");
+        assertEquals(0444, ro.attributes(disk).permissions());
+        assertEquals(Errno.EROFS, assertThrows(FsException.class, () -> ro.open(disk, true)).errno());
+        OpenFile reader = ro.open(disk, false);
+        assertEquals(Errno.EROFS, errno(ro.write(reader, ByteBuffer.allocate(1), 0)));
+        ro.release(reader);
+        assertEquals(Errno.EBADF, assertThrows(FsException.class, () -> ro.openFile(reader.id())).errno());
+    }
+
+    @Test
+    void aFileOpenedForReadingCannotBeWritten() throws FsException {
+        OpenFile reader = open("disk.raw", false);
+        assertEquals(Errno.EBADF, errno(fs.write(reader, ByteBuffer.allocate(1), 0)));
+    }
+
+    /** st_blocks and SEEK_DATA/SEEK_HOLE follow the image's allocation, and writes move them. */
+    @Test
+    void allocationAndSeekFollowTheHoles() throws Exception {
+        OpenFile disk = open("disk.raw", true);
+        Node node = disk.node();
+        assertEquals(0, fs.attributes(node).blocks(), "a new sparse image stores nothing");
+        assertEquals(Errno.ENXIO, errno(fs.seek(disk, 0, true)), "no data at all");
+        assertEquals(0L, fs.seek(disk, 0, false).join());
+        fs.write(disk, ByteBuffer.allocateDirect(8192).put(0, (byte) 1), 65536).join();
+        assertEquals(8192 / 512, fs.attributes(node).blocks(), "the count follows the write");
+        assertEquals(65536L, fs.seek(disk, 0, true).join());
+        assertEquals(65536L + 8192, fs.seek(disk, 65536, false).join());
+        assertEquals(70000L, fs.seek(disk, 70000, true).join(), "inside data, SEEK_DATA stays");
+        assertEquals(65536L + 8192, fs.seek(disk, 65536 + 8192, false).join(), "inside a hole, SEEK_HOLE stays");
+        assertEquals(Errno.ENXIO, errno(fs.seek(disk, 65536 + 8192, true)), "only holes up to the end");
+        fs.write(disk, ByteBuffer.allocateDirect(4096).put(0, (byte) 1), SIZE - 4096).join();
+        assertEquals((long) SIZE, fs.seek(disk, SIZE - 4096, false).join(), "the end of the file is a hole");
+        assertEquals(Errno.ENXIO, errno(fs.seek(disk, SIZE, false)));
+        fs.fallocate(disk, ImageFileSystem.FALLOC_FL_PUNCH_HOLE | ImageFileSystem.FALLOC_FL_KEEP_SIZE, 65536, 8192)
+                .join();
+        assertEquals(4096 / 512, fs.attributes(node).blocks(), "the punched hole is counted out");
+    }
+
+    private OpenFile open(String name, boolean forWriting) throws FsException {
+        return fs.open(fs.lookup(fs.root(), name), forWriting);
+    }
+
+    private static List<String> names(List<Node> nodes) {
+        return nodes.stream().map(Node::name).toList();
+    }
+
+    /** The errno a future failed with (the test fails if it succeeded). */
+    static int errno(CompletableFuture<?> f) {
+        CompletionException e = assertThrows(CompletionException.class, f::join);
+        return assertInstanceOf(FsException.class, ErrnoMapping.unwrap(e)).errno();
     }
 }

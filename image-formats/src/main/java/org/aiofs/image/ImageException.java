@@ -8,6 +8,7 @@ import java.io.IOException;
  */
 public class ImageException extends IOException {
     public static final int EIO = 5;
+    public static final int EACCES = 13;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
@@ -28,6 +29,15 @@ public class ImageException extends IOException {
     /** A malformed image: a field that can't be right. */
     public static ImageException corrupt(String image, String what) {
         return new ImageException(image + ": " + what, EIO);
+    }
+
+    /**
+     * A string read from an image (a snapshot name, a file name) as it may appear in a message:
+     * control characters (a newline, a terminal escape) replaced by '?', at most 80 characters.
+     */
+    public static String printable(String fromImage) {
+        String s = fromImage.replaceAll("\\p{Cntrl}", "?");
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     public int errno() {

@@ -25,13 +25,25 @@ public final class Commands {
         return run(env, command, null);
     }
 
+    /** Runs a command in {@code dir} (qemu-img resolves a relative data_file= against its working directory). */
+    public static CommandResult runIn(Path dir, String... command) {
+        return run(Map.of(), List.of(command), null, dir);
+    }
+
     /** Runs a command with {@code input} on its standard input. */
     public static CommandResult runWithInput(String input, String... command) {
         return run(Map.of(), List.of(command), input);
     }
 
     private static CommandResult run(Map<String, String> env, List<String> command, String input) {
+        return run(env, command, input, null);
+    }
+
+    private static CommandResult run(Map<String, String> env, List<String> command, String input, Path dir) {
         ProcessBuilder pb = new ProcessBuilder(command);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
         pb.environment().putAll(env);
         if (input == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -66,8 +78,26 @@ public final class Commands {
     public static CommandResult aiofs(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", aiofsJar().toString(), "org.aiofs.fs.cli.AiofsCommand"));
-        command.addAll(List.of(args));
+        command.addAll(withTransport(args));
         return run(env, command);
+    }
+
+    /**
+     * The suite runs once per FUSE transport: {@code aiofs.transport} (set by each surefire
+     * execution) is given to every mount that does not name one itself.
+     */
+    static List<String> withTransport(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        boolean named = all.stream().anyMatch(a -> a.equals("--transport") || a.startsWith("--transport="));
+        if (!all.isEmpty() && all.get(0).equals("mount") && !named) {
+            all.add(1, "--transport=" + transport());
+        }
+        return all;
+    }
+
+    /** The transport this run of the suite tests (kernel unless the surefire execution says otherwise). */
+    public static String transport() {
+        return System.getProperty("aiofs.transport", "kernel");
     }
 
     public static Path aiofsJar() {

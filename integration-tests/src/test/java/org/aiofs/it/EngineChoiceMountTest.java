@@ -111,7 +111,7 @@ class EngineChoiceMountTest {
                 "writeback", raw.toString(), mnt.toString()), mnt);
         refused("raw images only", Commands.aiofs("mount", "--cache", "none", qcow2.toString(), mnt.toString()),
                 mnt);
-        refused("unknown engine", Commands.aiofs("mount", "--format", "raw", "--engine", "posix-aio",
+        refused("unknown engine", Commands.aiofs("mount", "--format", "raw", "--engine", "spdk",
                 raw.toString(), mnt.toString()), mnt);
         refused("unknown cache mode", Commands.aiofs("mount", "--format", "raw", "--cache", "sometimes",
                 raw.toString(), mnt.toString()), mnt);

@@ -25,27 +25,37 @@ public final class MountedImage implements AutoCloseable {
 
     /** Mounts {@code image} on a new directory under {@code workDir} with the given extra options. */
     public static MountedImage mount(Path image, Path workDir, String... options) throws IOException {
-        return mount(image, workDir, Map.of(), options);
+        return mount(image.toString(), workDir, Map.of(), options);
     }
 
     /** The same, with {@code env} in the command's (and so the server's) environment. */
     public static MountedImage mount(Path image, Path workDir, Map<String, String> env, String... options)
             throws IOException {
-        return mount(image, Files.createTempDirectory(workDir, "mnt"), workDir, env, options);
+        return mount(image.toString(), workDir, env, options);
+    }
+
+    /** Mounts an image named by a path or an NBD URI. */
+    public static MountedImage mount(String image, Path workDir, String... options) throws IOException {
+        return mount(image, workDir, Map.of(), options);
+    }
+
+    private static MountedImage mount(String image, Path workDir, Map<String, String> env, String... options)
+            throws IOException {
+        return start(image, Files.createTempDirectory(workDir, "mnt"), workDir, env, options);
     }
 
     /** Mounts {@code image} on an existing empty directory. */
     public static MountedImage mountOn(Path image, Path mountPoint, Path workDir, String... options)
             throws IOException {
-        return mount(image, mountPoint, workDir, Map.of(), options);
+        return start(image.toString(), mountPoint, workDir, Map.of(), options);
     }
 
-    private static MountedImage mount(Path image, Path mountPoint, Path workDir, Map<String, String> env,
+    private static MountedImage start(String image, Path mountPoint, Path workDir, Map<String, String> env,
             String... options) throws IOException {
         Path pidFile = workDir.resolve(mountPoint.getFileName() + ".pid");
         List<String> args = new ArrayList<>(List.of("mount", "--pid-file", pidFile.toString()));
         args.addAll(List.of(options));
-        args.add(image.toString());
+        args.add(image);
         args.add(mountPoint.toString());
         Commands.aiofs(env, args.toArray(String[]::new)).assertSuccess();
         if (!Mounts.isMounted(mountPoint)) {

@@ -1,5 +1,6 @@
 package org.aiofs.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,9 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -144,6 +147,40 @@ class PartitionMountTest {
         assertTrue(RawMountTest.allZero(after, (int) p1.start(), (int) p1.size()), "the partition was not written");
         assertEquals(ByteBuffer.wrap(before, (int) p1.end(), 4096), ByteBuffer.wrap(after, (int) p1.end(), 4096),
                 "bytes after the partition changed");
+    }
+
+    /**
+     * An open partition file keeps the extent it had when it was opened, as Linux keeps an
+     * in-use partition: a new table written through disk.raw moves partN.raw for the next
+     * open only (issue 10, item 3).
+     */
+    @Test
+    void openPartitionKeepsItsExtentWhenTheTableMovesIt() throws IOException {
+        Path image = TestImages.sparseRaw(dir, "mbr.img", SIZE);
+        SfdiskLayout.write(image, "label: dos\nstart=2048, size=8M, type=83\n");
+        byte[] old = filled(4096, (byte) 0x0d);
+        byte[] next = filled(4096, (byte) 0x2e);
+        try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw");
+             FileChannel part1 = FileChannel.open(m.file("part1.raw"), StandardOpenOption.WRITE)) {
+            Commands.runWithInput("label: dos\nstart=40960, size=8M, type=83\n", "sfdisk", "-q", "--no-reread",
+                    m.disk().toString()).assertSuccess();
+            RawMountTest.writeFully(part1, ByteBuffer.wrap(old), 0);
+            part1.force(true);
+            try (FileChannel moved = FileChannel.open(m.file("part1.raw"), StandardOpenOption.WRITE)) {
+                RawMountTest.writeFully(moved, ByteBuffer.wrap(next), 0);
+            }
+        }
+        byte[] after = Files.readAllBytes(image);
+        assertArrayEquals(old, Arrays.copyOfRange(after, 1 << 20, (1 << 20) + 4096),
+                "the write through the fd opened before the new table must land at the old extent (1 MiB)");
+        assertArrayEquals(next, Arrays.copyOfRange(after, 20 << 20, (20 << 20) + 4096),
+                "a file opened after the new table must write at the new extent (20 MiB)");
+    }
+
+    private static byte[] filled(int length, byte value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, value);
+        return b;
     }
 
     static JsonNode info(MountedImage m) throws IOException {

@@ -29,6 +29,40 @@ public final class Qemu {
         }
     }
 
+    /**
+     * Where the image stores data, as qemu-img map says (entries with "data": true, merged):
+     * [start, end) pairs. On a raw file QEMU asks lseek(SEEK_DATA/SEEK_HOLE).
+     */
+    public static List<long[]> dataExtents(Path image, String format) throws java.io.IOException {
+        CommandResult r = Commands.run("qemu-img", "map", "--output=json", "-f", format, image.toString())
+                .assertSuccess();
+        List<long[]> extents = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.stdout())) {
+            if (!e.get("data").asBoolean()) {
+                continue;
+            }
+            long start = e.get("start").asLong();
+            long end = start + e.get("length").asLong();
+            long[] last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
+            if (last != null && last[1] == start) {
+                last[1] = end;
+            } else {
+                extents.add(new long[] {start, end});
+            }
+        }
+        return extents;
+    }
+
+    /** Bytes of data inside [from, to) of the extents. */
+    public static long dataBytes(List<long[]> extents, long from, long to) {
+        long sum = 0;
+        for (long[] e : extents) {
+            sum += Math.max(0, Math.min(e[1], to) - Math.max(e[0], from));
+        }
+        return sum;
+    }
+
     /** What QEMU reads from an image: qemu-img convert -O raw. */
     public static Path toRaw(Path image, Path dir, String name) {
         Path raw = dir.resolve(name);

@@ -29,6 +29,7 @@ import org.aiofs.aio.engine.ProbeResult;
  */
 public final class BenchRunner {
     private static final int MAX_SAMPLES = 4_000_000;
+    private static final long WARM_UP_CHECK_NANOS = 50_000_000L;
 
     private BenchRunner() {
     }
@@ -57,20 +58,32 @@ public final class BenchRunner {
                 throw new IOException(target + ": smaller than one block of " + workload.blockSize());
             }
             try (IoEngine engine = Engines.create(engineName)) {
-                return measure(engine, file, workload, cache, blocks, seconds);
+                return measure(engine.name(), engine, file, workload, cache.label(), blocks, seconds);
             }
         }
     }
 
-    private static BenchResult measure(IoEngine engine, HostFile file, Workload w, CacheMode cache, long blocks,
-                                       double seconds) throws IOException {
+    /**
+     * One workload on a file that brings its own engine (an NBD export), reported as {@code label}.
+     * The file stays open; the engine is not closed.
+     */
+    public static BenchResult runOn(String label, HostFile file, Workload workload, String cacheLabel, double seconds)
+            throws IOException {
+        long blocks = file.size() / workload.blockSize();
+        if (blocks < 1) {
+            throw new IOException(file.name() + ": smaller than one block of " + workload.blockSize());
+        }
+        return measure(label, file.remote().engine(), file, workload, cacheLabel, blocks, seconds);
+    }
+
+    private static BenchResult measure(String label, IoEngine engine, HostFile file, Workload w, String cache,
+                                       long blocks, double seconds) throws IOException {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        // A warm-up (a quarter of the run, at most 1 s) lets the JIT compile the I/O path first;
-        // only requests issued after it count.
-        long warmUp = (long) (Math.min(1.0, seconds / 4) * 1e9);
-        long start = System.nanoTime() + warmUp;
-        QueueDriver driver = new QueueDriver(engine, file, w, blocks, start, start + (long) (seconds * 1e9));
+        // Only requests issued after the warm-up count (see WarmUp: it waits for the JIT).
+        long begin = System.nanoTime();
+        QueueDriver driver = new QueueDriver(engine, file, w, blocks, new WarmUp(begin, seconds),
+                (long) (seconds * 1e9));
         long cpuStart;
         try {
             cpuStart = driver.run(os);
@@ -78,18 +91,20 @@ public final class BenchRunner {
             Thread.currentThread().interrupt();
             throw new IOException("benchmark interrupted", e);
         }
+        long start = driver.start;
         double elapsed = (System.nanoTime() - start) / 1e9;
         long cpu = os.getProcessCpuTime() - cpuStart;
         if (driver.failure.get() != null) {
             Throwable f = driver.failure.get();
-            throw new IOException(engine.name() + " " + w.name() + ": " + f.getMessage(), f);
+            throw new IOException(label + " " + w.name() + ": " + f.getMessage(), f);
         }
         long ios = driver.completed.get();
         long[] sorted = driver.latencies.sorted();
         double iops = ios / elapsed;
-        return new BenchResult(engine.name(), w.name(), cache.label(), true, "", ios, elapsed, iops,
+        return new BenchResult(label, w.name(), cache, true, "", ios, elapsed, iops,
                 iops * w.blockSize() / (1 << 20), driver.latencies.percentileMicros(50, sorted),
-                driver.latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios);
+                driver.latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios,
+                (start - begin) / 1e9);
     }
 
     /**
@@ -106,21 +121,24 @@ public final class BenchRunner {
         private final HostFile file;
         private final Workload w;
         private final long blocks;
-        private final long start;
-        private final long deadline;
+        private final WarmUp warmUp;
+        private final long runNanos;
+        /** When the measured window opened (Long.MAX_VALUE until then): requests issued from here count. */
+        volatile long start = Long.MAX_VALUE;
+        private volatile long deadline = Long.MAX_VALUE;
         private final ByteBuffer[] buffers;
         private final BlockingQueue<Integer> free;
         private final AtomicLong sequential = new AtomicLong();
         private static final ThreadLocal<int[]> NESTING = ThreadLocal.withInitial(() -> new int[1]);
         private volatile Thread driverThread;
 
-        QueueDriver(IoEngine engine, HostFile file, Workload w, long blocks, long start, long deadline) {
+        QueueDriver(IoEngine engine, HostFile file, Workload w, long blocks, WarmUp warmUp, long runNanos) {
             this.engine = engine;
             this.file = file;
             this.w = w;
             this.blocks = blocks;
-            this.start = start;
-            this.deadline = deadline;
+            this.warmUp = warmUp;
+            this.runNanos = runNanos;
             int depth = w.queueDepth();
             this.buffers = new ByteBuffer[depth];
             this.free = new ArrayBlockingQueue<>(depth);
@@ -140,13 +158,15 @@ public final class BenchRunner {
             List<Integer> ready = new ArrayList<>(buffers.length);
             while (failure.get() == null) {
                 long now = System.nanoTime();
-                if (cpuStart < 0 && now >= start) {
+                if (cpuStart < 0 && warmUp.over(now)) {
                     cpuStart = os.getProcessCpuTime();
+                    deadline = now + runNanos;
+                    start = now;
                 }
                 if (now >= deadline) {
                     break;
                 }
-                long wait = (cpuStart < 0 ? start : deadline) - now;
+                long wait = cpuStart < 0 ? WARM_UP_CHECK_NANOS : deadline - now;
                 Integer first = free.poll(wait, TimeUnit.NANOSECONDS);
                 if (first == null) {
                     continue;

@@ -27,8 +27,6 @@ final class IoUringRing implements AutoCloseable {
     static final int OP_READ = 22;
     static final int OP_WRITE = 23;
     static final int FSYNC_DATASYNC = 1;
-    static final int SETUP_SQPOLL = 1 << 1;
-    static final int SETUP_SQ_AFF = 1 << 2;
 
     private static final int ENTER_GETEVENTS = 1;
     private static final int ENTER_SQ_WAKEUP = 2;
@@ -50,6 +48,7 @@ final class IoUringRing implements AutoCloseable {
 
     private final Syscalls sys = Syscalls.INSTANCE;
     private final int fd;
+    private final int setupFlags;
     private final boolean sqPoll;
     private final long sqRing;
     private final long sqRingSize;
@@ -71,23 +70,34 @@ final class IoUringRing implements AutoCloseable {
     private int sqTail;
     private int cqHead;
 
-    private IoUringRing(int entries, int setupFlags, int sqThreadCpu) throws HostIoException {
+    private IoUringRing(int entries, int setupFlags, int sqThreadCpu, IoUringSetup.Call call) throws HostIoException {
         if (!SyscallNumbers.KNOWN) {
             throw new HostIoException("io_uring: unknown architecture " + System.getProperty("os.arch"), Errno.ENOSYS);
         }
         long params = MEMORY.allocateMemory(PARAMS_SIZE, true);
         try {
-            MEMORY.putInt(params + 8, setupFlags);
-            if ((setupFlags & SETUP_SQPOLL) != 0) {
-                MEMORY.putInt(params + 12, Math.max(sqThreadCpu, 0));
-                MEMORY.putInt(params + 16, 1000); // the polling thread sleeps after 1 s idle
+            int flags = setupFlags | IoUringSetup.wanted(setupFlags);
+            long rc;
+            while (true) {
+                MEMORY.setMemory(params, PARAMS_SIZE, (byte) 0);
+                MEMORY.putInt(params + IoUringSetup.FLAGS_AT, flags);
+                if ((flags & IoUringSetup.SQPOLL) != 0) {
+                    MEMORY.putInt(params + 12, Math.max(sqThreadCpu, 0));
+                    MEMORY.putInt(params + 16, 1000); // the polling thread sleeps after 1 s idle
+                }
+                rc = call.setup(entries, params);
+                int fewer = rc == -Errno.EINVAL ? IoUringSetup.dropNext(flags, setupFlags) : -1;
+                if (fewer < 0) {
+                    break;
+                }
+                flags = fewer; // a kernel that predates one of the optional flags: ask without it
             }
-            long rc = sys.syscall(SyscallNumbers.IO_URING_SETUP, entries, params, 0, 0, 0, 0);
             if (rc < 0) {
-                throw failure("io_uring_setup", Native.errno());
+                throw failure("io_uring_setup", (int) -rc);
             }
             fd = (int) rc;
-            sqPoll = (setupFlags & SETUP_SQPOLL) != 0;
+            this.setupFlags = flags;
+            sqPoll = (flags & IoUringSetup.SQPOLL) != 0;
             sqEntries = MEMORY.getInt(params);
             int cqEntries = MEMORY.getInt(params + 4);
             int features = MEMORY.getInt(params + 20);
@@ -123,9 +133,19 @@ final class IoUringRing implements AutoCloseable {
         }
     }
 
-    static IoUringRing create(int entries, boolean sqPoll, int sqThreadCpu) throws HostIoException {
-        int flags = sqPoll ? SETUP_SQPOLL | (sqThreadCpu >= 0 ? SETUP_SQ_AFF : 0) : 0;
-        return new IoUringRing(entries, flags, sqThreadCpu);
+    /**
+     * A ring with the optional setup flags the kernel accepts ({@link IoUringSetup}). With
+     * SINGLE_ISSUER only the creating thread may submit: create it on the thread that will.
+     */
+    static IoUringRing create(int entries, boolean sqPoll, int sqThreadCpu, IoUringSetup.Call call)
+            throws HostIoException {
+        int flags = sqPoll ? IoUringSetup.SQPOLL | (sqThreadCpu >= 0 ? IoUringSetup.SQ_AFF : 0) : 0;
+        return new IoUringRing(entries, flags, sqThreadCpu, call);
+    }
+
+    /** The setup flags the kernel took. */
+    int setupFlags() {
+        return setupFlags;
     }
 
     int sqEntries() {
@@ -148,24 +168,37 @@ final class IoUringRing implements AutoCloseable {
         INT.setRelease(sqView, sqTailOff, sqTail);
     }
 
-    /** Hands the published SQEs to the kernel: one io_uring_enter (or a wakeup of the SQPOLL thread). */
-    void submit() throws HostIoException {
+    /** Free entries in the submission ring. */
+    int sqSpace() {
+        return sqEntries - (sqTail - (int) INT.getAcquire(sqView, sqHeadOff));
+    }
+
+    /**
+     * Hands every published SQE to the kernel and, when {@code minComplete} is positive, waits
+     * until that many completions are posted: one io_uring_enter in the common case. With
+     * DEFER_TASKRUN the kernel posts completions only inside this call, so the issuer calls it
+     * (with 0) to collect finished work without waiting. Returns early on EINTR, EAGAIN and EBUSY
+     * (the caller reaps and calls again).
+     */
+    void submitAndWait(int minComplete) throws HostIoException {
         if (sqPoll) {
             VarHandle.fullFence();
             if (((int) INT.getVolatile(sqView, sqFlagsOff) & SQ_NEED_WAKEUP) != 0) {
                 enter(0, 0, ENTER_SQ_WAKEUP);
             }
+            if (minComplete > 0) {
+                enter(0, minComplete, ENTER_GETEVENTS);
+            }
             return;
         }
-        int pending;
-        while ((pending = sqTail - (int) INT.getAcquire(sqView, sqHeadOff)) > 0) {
-            enter(pending, 0, 0);
+        while (true) {
+            int pending = sqTail - (int) INT.getAcquire(sqView, sqHeadOff);
+            long rc = enter(pending, minComplete, ENTER_GETEVENTS);
+            if (rc < 0 || pending == 0 || sqTail == (int) INT.getAcquire(sqView, sqHeadOff)) {
+                return;
+            }
+            // part of the ring was submitted (the kernel then does not wait): go on with the rest
         }
-    }
-
-    /** Blocks until at least one completion is posted. */
-    void waitForCompletion() throws HostIoException {
-        enter(0, 1, ENTER_GETEVENTS);
     }
 
     /** Whether a completion is waiting; then {@link #cqeUserData()} and {@link #cqeResult()} read it. */
@@ -207,20 +240,23 @@ final class IoUringRing implements AutoCloseable {
         }
     }
 
-    private void enter(int toSubmit, int minComplete, int flags) throws HostIoException {
-        while (true) {
-            long rc = sys.syscall(SyscallNumbers.IO_URING_ENTER, fd, toSubmit, minComplete, flags, 0, 0);
-            if (rc >= 0) {
-                return;
-            }
-            int errno = Native.errno();
-            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
-                throw failure("io_uring_enter", errno);
-            }
-            if (toSubmit > 0) {
-                return; // the caller loops on the ring head; completions make room
-            }
+    /** io_uring_enter: its result, or -errno for the transient EINTR, EAGAIN and EBUSY. */
+    private long enter(int toSubmit, int minComplete, int flags) throws HostIoException {
+        long rc = sys.syscall(SyscallNumbers.IO_URING_ENTER, fd, toSubmit, minComplete, flags, 0, 0);
+        if (rc >= 0) {
+            return rc;
         }
+        int errno = Native.errno();
+        if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
+            throw failure("io_uring_enter", errno);
+        }
+        return -errno;
+    }
+
+    /** io_uring_register; with SINGLE_ISSUER only the issuer may call it. Returns its result or -errno. */
+    long register(int opcode, long arg, int count) {
+        long rc = sys.syscall(SyscallNumbers.IO_URING_REGISTER, fd, opcode, arg, count, 0, 0);
+        return rc < 0 ? -Native.errno() : rc;
     }
 
     private long map(long size, long offset) throws HostIoException {

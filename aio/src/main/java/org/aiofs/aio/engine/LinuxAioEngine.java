@@ -85,15 +85,14 @@ public final class LinuxAioEngine implements IoEngine {
         reaper.start();
     }
 
-    /** Works for O_DIRECT files when io_setup works; buffered files are refused (io_submit would block). */
+    /**
+     * Works when io_setup works. (Buffered files are refused before this, from the engine's
+     * capabilities in {@link Engines}: io_submit would do their I/O inside the call.)
+     */
     public static ProbeResult probe(HostFile file) {
-        if (file != null && !file.direct()) {
-            return ProbeResult.refused(NAME, file.path() + " is buffered: io_submit would do the I/O"
-                    + " synchronously inside the call; linux-aio needs O_DIRECT (--cache none or directsync)");
-        }
         try {
             destroy(setup(1));
-            return ProbeResult.ok(NAME, "io_setup works and the file is O_DIRECT");
+            return ProbeResult.ok(NAME, "io_setup works" + (file != null && file.direct() ? " and the file is O_DIRECT" : ""));
         } catch (HostIoException e) {
             return ProbeResult.refused(NAME, e.getMessage());
         } catch (RuntimeException | LinkageError e) {
@@ -130,7 +129,7 @@ public final class LinuxAioEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, false, true, false);
+        return Engines.entry(NAME).capabilities();
     }
 
     @Override
@@ -200,8 +199,9 @@ public final class LinuxAioEngine implements IoEngine {
                 continue; // completions make room
             }
             int slot = (int) MEMORY.getLong(MEMORY.getLong(iocbPointers + 8L * done));
-            slots[slot].complete(-errno);
+            RequestSlot.Outcome outcome = slots[slot].finish(-errno);
             free.give(slot);
+            outcome.deliver();
             done++;
         }
         return 0;
@@ -286,8 +286,9 @@ public final class LinuxAioEngine implements IoEngine {
             for (int i = 0; i < got; i++) {
                 long event = events + (long) EVENT_SIZE * i;
                 int slot = (int) MEMORY.getLong(event);
-                slots[slot].complete(MEMORY.getLong(event + 16));
+                RequestSlot.Outcome outcome = slots[slot].finish(MEMORY.getLong(event + 16));
                 free.give(slot);
+                outcome.deliver();
             }
             min = 0;
         }

@@ -32,8 +32,25 @@ final class RequestSlot {
         this.future = future;
     }
 
-    /** Completes the request with the kernel's result; finishes short transfers synchronously. */
-    void complete(long result) {
+    /** What a finished request delivers to its future. */
+    record Outcome(CompletableFuture<Long> future, long value, Throwable error) {
+        /** Completes the future: its callbacks run here, on the caller's thread. */
+        void deliver() {
+            if (error != null) {
+                future.completeExceptionally(error);
+            } else {
+                future.complete(value);
+            }
+        }
+    }
+
+    /**
+     * Turns the kernel's result (bytes or -errno) into the request's outcome and empties the
+     * slot (bounced reads are copied back; short transfers are finished synchronously). The
+     * engine gives the slot back, then delivers the outcome, so a callback that submits at
+     * once finds a free slot.
+     */
+    Outcome finish(long result) {
         IoRequest r = request;
         CompletableFuture<Long> f = future;
         request = null;
@@ -47,18 +64,21 @@ final class RequestSlot {
             if (result < 0) {
                 int errno = (int) -result;
                 if (r instanceof IoRequest.ZeroRange && (errno == Errno.EOPNOTSUPP || errno == Errno.EINVAL)) {
-                    f.complete(BlockingIo.execute(r)); // file system without ZERO_RANGE: write zeroes
-                    return;
+                    return new Outcome(f, BlockingIo.execute(r), null); // file system without ZERO_RANGE: write zeroes
                 }
-                f.completeExceptionally(new HostIoException(operation(r), file(r).path(), position(r), errno));
+                return new Outcome(f, 0, new HostIoException(operation(r), file(r).path(), position(r), errno));
             } else if (transfer && result < vector.length() && !(read && result == 0)) {
-                f.complete(result + finishShort(r, result));
-            } else {
-                f.complete(result);
+                return new Outcome(f, result + finishShort(r, result), null);
             }
+            return new Outcome(f, result, null);
         } catch (HostIoException | RuntimeException e) {
-            f.completeExceptionally(e);
+            return new Outcome(f, 0, e);
         }
+    }
+
+    /** Whether a request occupies the slot. */
+    boolean busy() {
+        return future != null;
     }
 
     void fail(Throwable error) {

@@ -22,7 +22,7 @@ public final class SyncEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(false, true, false, false, false, false);
+        return Engines.entry(NAME).capabilities();
     }
 
     @Override

@@ -51,7 +51,7 @@ public final class ThreadPoolEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, false, false, false, false);
+        return Engines.entry(NAME).capabilities();
     }
 
     @Override

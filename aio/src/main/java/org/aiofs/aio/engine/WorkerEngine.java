@@ -22,7 +22,7 @@ public final class WorkerEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, false, false, false, false);
+        return Engines.entry(NAME).capabilities();
     }
 
     @Override

@@ -40,8 +40,13 @@ public interface LibC {
 
     @SaveError int fcntl(int fd, int cmd, @In @Out Pointer arg);
 
+    @SaveError int fcntl(int fd, int cmd, int arg);
+
     /** glibc's statx(2) wrapper; struct statx has the same layout on every architecture. */
     @SaveError int statx(int dirfd, String path, int flags, int mask, @Out Pointer statxbuf);
+
+    /** flags: MNT_FORCE (1) aborts a FUSE connection, MNT_DETACH (2) detaches lazily. */
+    @SaveError int umount2(String target, int flags);
 
     String strerror(int errnum);
 }

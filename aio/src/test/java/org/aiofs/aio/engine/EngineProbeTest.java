@@ -37,15 +37,40 @@ class EngineProbeTest {
     }
 
     @Test
-    void linuxAioRefusesBufferedFiles() throws IOException {
+    void linuxAioRefusesBufferedFilesFromItsCapabilities() throws IOException {
+        assertTrue(Engines.entry(LinuxAioEngine.NAME).capabilities().needsDirectIo());
         try (HostFile buffered = HostFile.open(image, true, false)) {
-            ProbeResult probe = LinuxAioEngine.probe(buffered);
+            ProbeResult probe = Engines.probe(LinuxAioEngine.NAME, buffered);
             assertFalse(probe.supported());
-            assertTrue(probe.reason().contains("O_DIRECT"), probe.reason());
+            assertTrue(probe.reason().contains("needs O_DIRECT"), probe.reason());
         }
         try (HostFile direct = HostFile.open(image, true, true)) {
-            assertTrue(LinuxAioEngine.probe(direct).supported(), LinuxAioEngine.probe(direct).reason());
+            ProbeResult probe = Engines.probe(LinuxAioEngine.NAME, direct);
+            assertTrue(probe.supported(), probe.reason());
         }
+    }
+
+    @Test
+    void posixAioIsThereButNeverChosenByAuto() throws IOException {
+        try (HostFile file = HostFile.open(image, true, false)) {
+            ProbeResult probe = Engines.probe(PosixAioEngine.NAME, file);
+            assertTrue(probe.supported(), probe.reason());
+        }
+        for (EnginePolicy.AutoRule rule : EnginePolicy.AUTO) {
+            assertFalse(rule.engines().contains(PosixAioEngine.NAME), rule.toString());
+        }
+        assertEquals(PosixAioEngine.NAME, choose("posix-aio", "auto", image).engine());
+    }
+
+    @Test
+    void everyEngineInTheTableIsMadeByItsFactoryAndSaysItsCapabilities() throws Exception {
+        for (EngineEntry entry : Engines.all()) {
+            try (var engine = Engines.create(entry.name())) {
+                assertEquals(entry.name(), engine.name());
+                assertEquals(entry.capabilities(), engine.capabilities());
+            }
+        }
+        assertEquals(Engines.all().size(), Engines.names().stream().distinct().count(), "names are unique");
     }
 
     @Test
@@ -65,7 +90,7 @@ class EngineProbeTest {
             assertTrue(probe.reason().contains("io_uring"), probe.reason());
         }
         assertThrows(IllegalArgumentException.class, () -> Engines.create("spdk"));
-        assertThrows(IllegalArgumentException.class, () -> EnginePolicy.choose("spdk", "auto", image));
+        assertThrows(IllegalArgumentException.class, () -> choose("spdk", "auto", image));
     }
 
     @Test
@@ -85,7 +110,7 @@ class EngineProbeTest {
             ProbeResult probe = DirectIoProbe.probe(shm);
             assertEquals(jdkDirect, probe.supported(), probe.reason());
             if (!probe.supported()) {
-                assertThrows(IllegalArgumentException.class, () -> EnginePolicy.choose("auto", "none", shm));
+                assertThrows(IllegalArgumentException.class, () -> choose("auto", "none", shm));
             }
         } finally {
             Files.deleteIfExists(shm);
@@ -93,37 +118,69 @@ class EngineProbeTest {
     }
 
     @Test
-    void autoGivesARegularFileBufferedIoOnTheThreadPool() {
-        EngineChoice choice = EnginePolicy.choose("auto", "auto", image);
+    void autoGivesARegularFileBufferedIoOnTheThreadPoolForAsynchronousSubmitters() {
+        EngineChoice choice = choose("auto", "auto", image);
         assertEquals(CacheMode.WRITEBACK, choice.cache());
         assertEquals(ThreadPoolEngine.NAME, choice.engine());
         assertTrue(choice.reason().contains("regular file"), choice.reason());
     }
 
     @Test
+    void autoGivesARegularFileTheSyncEngineWhenSubmittersBlockOnTheirOwnThreads() {
+        EngineChoice choice = EnginePolicy.choose(new EnginePolicy.Request("auto", "auto", image,
+                EnginePolicy.Submitters.BLOCKING_THREADS, null));
+        assertEquals(CacheMode.WRITEBACK, choice.cache());
+        assertEquals(SyncEngine.NAME, choice.engine());
+        assertTrue(choice.reason().contains("hand-off"), choice.reason());
+    }
+
+    @Test
+    void aFormatWithoutODirectIsRefusedWhenAskedAndBufferedUnderAuto() throws Exception {
+        String why = "qcow2 images: O_DIRECT is for raw images only";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnginePolicy.choose(
+                new EnginePolicy.Request("auto", "none", image, EnginePolicy.Submitters.BLOCKING_THREADS, why)));
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        String device = run("losetup", "--find", "--show", image.toString()).trim();
+        try {
+            EngineChoice choice = EnginePolicy.choose(new EnginePolicy.Request("auto", "auto", Path.of(device),
+                    EnginePolicy.Submitters.BLOCKING_THREADS, why));
+            assertEquals(CacheMode.WRITEBACK, choice.cache(), choice.reason());
+            assertEquals(SyncEngine.NAME, choice.engine(), choice.reason());
+            assertTrue(choice.reason().contains(why), choice.reason());
+        } finally {
+            run("losetup", "-d", device);
+        }
+    }
+
+    @Test
     void explicitLinuxAioOnABufferedCacheModeIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EnginePolicy.choose("linux-aio", "writeback", image));
+                () -> choose("linux-aio", "writeback", image));
         assertTrue(e.getMessage().contains("O_DIRECT"), e.getMessage());
-        assertEquals(LinuxAioEngine.NAME, EnginePolicy.choose("linux-aio", "none", image).engine());
+        assertEquals(LinuxAioEngine.NAME, choose("linux-aio", "none", image).engine());
     }
 
     @Test
     void unknownCacheModeIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> EnginePolicy.choose("auto", "writearound", image));
+        assertThrows(IllegalArgumentException.class, () -> choose("auto", "writearound", image));
     }
 
     @Test
     void autoGivesALoopDeviceODirectOnIoUring() throws Exception {
         String device = run("losetup", "--find", "--show", image.toString()).trim();
         try {
-            EngineChoice choice = EnginePolicy.choose("auto", "auto", Path.of(device));
+            EngineChoice choice = choose("auto", "auto", Path.of(device));
             assertEquals(CacheMode.NONE, choice.cache(), choice.reason());
             assertEquals(IoUringEngine.NAME, choice.engine(), choice.reason());
             assertTrue(choice.reason().contains("block device"), choice.reason());
         } finally {
             run("losetup", "-d", device);
         }
+    }
+
+    private static EngineChoice choose(String engine, String cache, Path target) {
+        return EnginePolicy.choose(new EnginePolicy.Request(engine, cache, target,
+                EnginePolicy.Submitters.ASYNCHRONOUS, null));
     }
 
     private static String run(String... command) throws IOException, InterruptedException {

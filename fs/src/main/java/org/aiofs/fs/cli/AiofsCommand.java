@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 /** The `aiofs` command line. */
 @Command(name = "aiofs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Expose virtual disk images (raw, qcow2) as plain files through FUSE.",
+        description = "Expose virtual disk images (raw, qcow2, vmdk, vpc, vhdx, vdi) as plain files through FUSE.",
         footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr says why), 2 usage error.",
                 "'aiofs COMMAND --help' describes each command; man aiofs-COMMAND, when installed."})
 public final class AiofsCommand implements Runnable {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,7 +19,9 @@ import org.aiofs.aio.bench.BenchRunner;
 import org.aiofs.aio.bench.BenchTarget;
 import org.aiofs.aio.bench.Workload;
 import org.aiofs.aio.engine.CacheMode;
+import org.aiofs.aio.engine.EngineEntry;
 import org.aiofs.aio.engine.Engines;
+import org.aiofs.aio.nbd.NbdUri;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,13 +29,17 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the I/O engines on this machine: each workload on each engine, "
                 + "with IOPS, MiB/s, latency percentiles and CPU time per I/O.",
-                "Engine/cache combinations that cannot work here are listed with the probe's reason."},
+                "With --engines all, combinations the cache mode or this machine rules out are skipped and "
+                        + "named in one line with the reason; engines named explicitly get a row either way."},
         footer = {"", "Without --target a 256 MiB file is made in /var/tmp and removed afterwards.",
+                "An NBD target (nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH) is measured on its own",
+                "client: one connection, and as many as the server allows multi-conn for.",
                 "Writes overwrite the target's data: never point it at a disk you need.",
                 "Exit codes: 0 done, 1 failure."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", paramLabel = "FILE|DEVICE", description = "File or block device to measure on.")
-    Path target;
+    @Option(names = "--target", paramLabel = "FILE|DEVICE|NBD-URI",
+            description = "File, block device or NBD export to measure on.")
+    String target;
 
     @Option(names = "--engines", paramLabel = "all|LIST", defaultValue = "all",
             description = "Comma-separated engines (${COMPLETION-CANDIDATES}) or all (default).",
@@ -77,43 +84,79 @@ public final class BenchCommand implements Callable<Integer> {
         if (seconds <= 0) {
             throw new IllegalArgumentException("--seconds must be positive");
         }
-        List<String> engineNames = engines.equals("all") ? Engines.names() : List.of(engines.split(","));
+        boolean all = engines.equals("all");
+        List<EngineEntry> entries = new ArrayList<>();
+        for (String name : all ? Engines.names() : List.of(engines.split(","))) {
+            entries.add(Engines.entry(name.trim()));
+        }
         List<Workload> workloadList = Workload.parseList(workloads);
         List<CacheMode> modes = new ArrayList<>();
         for (String c : caches) {
             modes.add(CacheMode.parse(c.trim()));
         }
         List<BenchResult> results = new ArrayList<>();
+        Map<String, String> skipped = new LinkedHashMap<>();
         PrintStream err = System.err;
-        try (BenchTarget t = target != null ? BenchTarget.existing(target)
+        if (target != null && NbdUri.isNbdUri(target)) {
+            results = NbdBench.run(NbdUri.parse(target), engines, workloadList, modes, seconds, err);
+        } else try (BenchTarget t = target != null ? BenchTarget.existing(Path.of(target))
                 : BenchTarget.temporary(Path.of("/var/tmp"), sizeMiB << 20)) {
-            int total = engineNames.size() * workloadList.size() * modes.size();
-            int done = 0;
+            record Cell(EngineEntry engine, Workload workload, CacheMode cache) {
+                String name() {
+                    return engine.name() + " with cache " + cache.label();
+                }
+            }
+            List<Cell> cells = new ArrayList<>();
             for (CacheMode mode : modes) {
                 for (Workload w : workloadList) {
-                    for (String engine : engineNames) {
-                        progress(err, done, total, engine + " " + w.name() + " " + mode.label());
-                        results.add(BenchRunner.run(engine.trim(), w, mode, t.path(), seconds));
-                        done++;
+                    for (EngineEntry e : entries) {
+                        Cell cell = new Cell(e, w, mode);
+                        if (all && e.capabilities().needsDirectIo() && !mode.direct()) {
+                            skipped.putIfAbsent(cell.name(), "needs O_DIRECT: --cache none"); // no row, one note
+                        } else {
+                            cells.add(cell);
+                        }
                     }
                 }
             }
-            progress(err, done, total, "done");
+            for (int i = 0; i < cells.size(); i++) {
+                Cell c = cells.get(i);
+                progress(err, i, cells.size(), c.engine().name() + " " + c.workload().name() + " " + c.cache().label());
+                BenchResult r = BenchRunner.run(c.engine().name(), c.workload(), c.cache(), t.path(), seconds);
+                if (all && !r.supported()) {
+                    skipped.putIfAbsent(c.name(), r.reason());
+                } else {
+                    results.add(r);
+                }
+            }
+            progress(err, cells.size(), cells.size(), "done");
             err.println();
         }
+        String skippedLine = skipped.isEmpty() ? null : "skipped: " + skipped.entrySet().stream()
+                .map(s -> s.getKey() + " (" + s.getValue() + ")").collect(Collectors.joining("; "));
         switch (output) {
             case "json" -> System.out.println(json(results));
             case "csv" -> System.out.print(csv(results));
             default -> System.out.print(table(results));
         }
+        if (skippedLine != null) {
+            (output.equals("table") ? System.out : err).println(skippedLine);
+        }
         if (chart != null) {
+            List<String> notes = new ArrayList<>();
+            for (EngineEntry e : entries) {
+                notes.add(e.name() + ": " + e.summary() + "; " + e.capabilities().describe());
+            }
+            if (skippedLine != null) {
+                notes.add(skippedLine);
+            }
             Files.writeString(chart, BenchChart.svg(results, "aiofs bench: "
-                    + (target != null ? target : "temporary file in /var/tmp") + ", " + seconds + " s per run"));
+                    + (target != null ? target : "temporary file in /var/tmp") + ", " + seconds + " s per run", notes));
         }
         return 0;
     }
 
-    private static void progress(PrintStream err, int done, int total, String what) {
+    static void progress(PrintStream err, int done, int total, String what) {
         int width = 30;
         int filled = total == 0 ? width : done * width / total;
         err.printf("\r[%s%s] %d/%d %-50s", "#".repeat(filled), ".".repeat(width - filled), done, total, what);
@@ -127,6 +170,7 @@ public final class BenchCommand implements Callable<Integer> {
             row.put("engine", r.engine());
             row.put("workload", r.workload());
             row.put("cache", r.cache());
+            row.put("capabilities", Engines.entry(r.engine()).capabilities().describe());
             row.put("supported", r.supported());
             if (!r.supported()) {
                 row.put("reason", r.reason());
@@ -138,6 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
             row.put("cpu_us_per_io", round(r.cpuUsPerIo(), 2));
             row.put("ios", r.ios());
             row.put("seconds", round(r.seconds(), 2));
+            row.put("warmup_seconds", round(r.warmUpSeconds(), 2));
             rows.add(row);
         }
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows);

@@ -33,7 +33,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
     Path image;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
     String format;
 
     @Option(names = "--repair", arity = "0..1", paramLabel = "leaks|all", fallbackValue = "leaks",

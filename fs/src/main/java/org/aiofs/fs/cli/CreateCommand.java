@@ -69,8 +69,8 @@ public final class CreateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (!driver.capabilities().create()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "aiofs cannot create " + driver.name()
-                    + " images");
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot create " + driver.name()
+                    + " images (aiofs reads them; qemu-img create makes them)");
         }
         if (backingFormat != null && backing == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-F needs -b");

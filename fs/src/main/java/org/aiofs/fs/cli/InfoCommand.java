@@ -1,7 +1,6 @@
 package org.aiofs.fs.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,8 +12,10 @@ import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.open.NamedFilePolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,10 +29,12 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit codes: 0 success, 1 the image can't be opened (one line on stderr says why)."})
 public final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE|MOUNTPOINT",
-            description = "The image file (raw or qcow2), or an aiofs mountpoint (engine, cache mode, counters).")
-    Path image;
+            description = "The image: a file or an NBD URI (nbd://HOST[:PORT]/EXPORT, "
+                    + "nbd+unix:///EXPORT?socket=PATH); or an aiofs mountpoint (engine, cache mode, counters).")
+    String image;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
     String format;
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
@@ -42,19 +45,39 @@ public final class InfoCommand implements Callable<Integer> {
             + " qemu-img info --backing-chain does (JSON: a list).")
     boolean backingChain;
 
+    @Option(names = "--allow-backing", paramLabel = "DIR|any",
+            description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
+                    + " (any). By default they must lie inside the image's own directory tree."})
+    List<String> allowBacking = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (MountedInfo.isMount(image)) {
-            MountedInfo.print(image, output == ReportFormat.json, spec.commandLine().getOut());
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote() && MountedInfo.isMount(location.path())) {
+            MountedInfo.print(location.path(), output == ReportFormat.json, spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return 0;
         }
+        NamedFilePolicy policy;
+        try {
+            policy = NamedFilePolicy.fromOptions(allowBacking);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
         List<ImageInfo> chain = new ArrayList<>();
         try (IoEngine engine = new SyncEngine();
-                BlockImage img = new ImageOpener(engine).open(image, format, true)) {
+                BlockImage img = new ImageOpener(engine).withPolicy(policy)
+                        .withNotices(note -> err.println("aiofs: note: " + note)).open(location, format, true)) {
             for (BlockImage level = img; level != null; level = backingChain ? level.backing() : null) {
                 chain.add(ImageDrivers.describe(level));
             }

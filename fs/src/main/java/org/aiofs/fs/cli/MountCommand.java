@@ -5,13 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.aiofs.fs.kernel.KernelMountOptions;
 import org.aiofs.fs.mount.BackgroundMount;
 import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Overlay;
 import org.aiofs.fs.mount.Preflight;
+import org.aiofs.image.ImageLocation;
+import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.NamedFilePolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,6 +23,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = {"Mount IMAGE on MOUNTPOINT: MOUNTPOINT/disk.raw is then the whole virtual disk.",
+                "IMAGE is a file or block device, or an NBD export: nbd://HOST[:PORT]/EXPORT, "
+                        + "nbds://... (TLS), nbd+unix:///EXPORT?socket=PATH.",
                 "Returns once the mount serves (the server keeps running in the background), "
                         + "or fails with the server's error."},
         footer = {"", "Each background server logs to a file of its own, named after the mountpoint, in /run/aiofs"
@@ -28,8 +34,8 @@ import picocli.CommandLine.Parameters;
                         + " `umount DIR` waits as `aiofs unmount` does.",
                 "", "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure, 2 usage error."})
 public final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
-    Path image;
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image: a file or an NBD URI.")
+    String image;
 
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountPoint;
@@ -37,18 +43,24 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = {"-r", "--read-only"}, description = "Serve the image read-only (files are 0444; writes fail with EROFS).")
     boolean readOnly;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2",
-            description = "The image format; probed from the image when not given. A raw image is written only when named.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The image format (${COMPLETION-CANDIDATES}); probed from the image when not given. A raw"
+                    + " image is written only when named.")
     String format;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",
-            description = "I/O engine: auto, sync, worker, threadpool, io_uring, linux-aio (default: ${DEFAULT-VALUE}).")
+            description = "I/O engine: auto, sync, worker, threadpool, posix-aio, linux-aio, io_uring (default: ${DEFAULT-VALUE}).")
     String engine;
 
     @Option(names = "--cache", paramLabel = "MODE", defaultValue = "auto",
             description = {"Host cache mode, as QEMU's cache=: auto, writeback, writethrough, none, directsync, "
                     + "unsafe (default: ${DEFAULT-VALUE}: writeback for image files, none (O_DIRECT) for block devices)."})
     String cache;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "kernel",
+            description = {"How FUSE is spoken: kernel (the protocol on /dev/fuse, asynchronous, 1 MiB requests) or "
+                    + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
+    String transport;
 
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
@@ -58,10 +70,12 @@ public final class MountCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "OPTION", split = ",", preprocessor = MountOptionPreprocessor.class,
             description = {"Options as mount(8) and fstab write them, comma separated: ro (= --read-only), rw,"
-                    + " aiofs's own long options as NAME=VALUE (format=qcow2, engine=, cache=, overlay[=FILE]),"
-                    + " libfuse's allow_other, allow_root, default_permissions, nonempty, nodev, nosuid, noexec,"
-                    + " exec; noauto, nofail, _netdev, x-* and the access-time options are ignored, dev and"
-                    + " suid dropped, anything else refused."})
+                    + " aiofs's own long options as NAME=VALUE (format=qcow2, engine=, cache=, transport=,"
+                    + " overlay[=FILE], allow-backing=DIR), FUSE's allow_other (which always comes with"
+                    + " default_permissions: file modes are enforced for every user), default_permissions, nodev,"
+                    + " nosuid, noexec, exec, and for --transport libfuse2 also allow_root and nonempty; noauto,"
+                    + " nofail, _netdev, x-* and the access-time options are ignored, dev and suid dropped,"
+                    + " anything else refused."})
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--overlay", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
@@ -72,8 +86,16 @@ public final class MountCommand implements Callable<Integer> {
                     + " when it is an overlay of IMAGE."})
     String overlay;
 
-    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
+    @Option(names = "--allow-backing", paramLabel = "DIR|any",
+            description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
+                    + " (any). By default they must lie inside the image's own directory tree."})
+    List<String> allowBacking = new ArrayList<>();
+
+    @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s; one reader).")
     boolean singleThreaded;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
     boolean notifyReady;
@@ -85,24 +107,47 @@ public final class MountCommand implements Callable<Integer> {
             description = "Leave a dead mount behind if the server dies (to test that unmount clears it).")
     boolean noAutoUnmount;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         String imageFormat = format == null ? null : ImageDrivers.byName(format).name();
+        try {
+            NamedFilePolicy.fromOptions(allowBacking);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (readOnly && overlay != null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--overlay makes the mount writable (the image itself stays untouched): drop --read-only (-o ro)");
         }
+        Transport fuseTransport;
+        ImageLocation location;
+        try {
+            fuseTransport = Transport.parse(transport);
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote()) {
+            location = ImageLocation.of(location.path().toAbsolutePath());
+        }
         Overlay overlayRequest = overlay == null ? null
                 : overlay.isEmpty() ? Overlay.temporary() : new Overlay(Path.of(overlay).toAbsolutePath());
+        MountOptions options = new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat, readOnly, engine,
+                cache, fuseTransport, singleThreaded, fuseOptions, pidFile == null ? null : pidFile.toAbsolutePath(),
+                notifyReady, !noAutoUnmount, allowBacking, overlayRequest, logFile);
+        if (fuseTransport == Transport.KERNEL) {
+            try {
+                // refused here, in one line, rather than in the background server's log
+                KernelMountOptions.of(options.fsName(), readOnly, options.userFuseOptions());
+            } catch (IllegalArgumentException e) {
+                System.err.println("aiofs: " + e.getMessage());
+                return 1;
+            }
+        }
         if (foreground) {
             try {
-                new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
-                        readOnly, engine, cache, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
-                        overlayRequest, logFile)).run();
+                new MountServer(options).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -110,10 +155,12 @@ public final class MountCommand implements Callable<Integer> {
             }
         }
         try {
-            Preflight.checkImage(image, readOnly || overlayRequest != null);
+            if (!location.isRemote()) {
+                Preflight.checkImage(location.path(), readOnly || overlayRequest != null);
+            }
             Preflight.checkMountPoint(mountPoint);
-            Preflight.checkFuseDevice();
-            BackgroundMount.start(serverArguments(), mountPoint);
+            Preflight.checkFuseDevice(fuseTransport);
+            BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -121,7 +168,7 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> serverArguments() {
+    private List<String> serverArguments(ImageLocation location) {
         List<String> args = new ArrayList<>();
         if (readOnly) {
             args.add("--read-only");
@@ -131,6 +178,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
+        args.add("--transport=" + transport);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }
@@ -143,11 +191,14 @@ public final class MountCommand implements Callable<Integer> {
         if (overlay != null) {
             args.add(overlay.isEmpty() ? "--overlay" : "--overlay=" + Path.of(overlay).toAbsolutePath());
         }
+        for (String a : allowBacking) {
+            args.add("--allow-backing=" + (a.equals("any") ? a : Path.of(a).toAbsolutePath().toString()));
+        }
         for (String o : fuseOptions) {
             args.add("-o");
             args.add(o);
         }
-        args.add(image.toAbsolutePath().toString());
+        args.add(location.toString());
         args.add(mountPoint.toAbsolutePath().toString());
         return args;
     }

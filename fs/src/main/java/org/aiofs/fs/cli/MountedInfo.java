@@ -47,6 +47,10 @@ final class MountedInfo {
         JsonNode engine = info.path("engine");
         out.println("engine: " + engine.path("name").asText() + ", cache " + engine.path("cache").asText());
         out.println("  why: " + engine.path("reason").asText());
+        JsonNode transport = info.path("transport");
+        out.println("transport: " + transport.path("name").asText() + " (FUSE " + transport.path("protocol").asText()
+                + ", requests up to " + transport.path("max_request_bytes").asLong() / 1024 + " KiB, readers: "
+                + transport.path("readers").asText() + ")");
         out.println("partitions: " + partitions(info.path("partition_table")));
         JsonNode c = info.path("counters");
         out.println("served: " + c.path("reads").asLong() + " reads ("

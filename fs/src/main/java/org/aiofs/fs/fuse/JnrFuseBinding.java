@@ -1,6 +1,9 @@
 package org.aiofs.fs.fuse;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 import com.kenai.jffi.MemoryIO;
@@ -9,9 +12,12 @@ import jnr.ffi.Struct;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import org.aiofs.aio.nativeio.Errno;
+import org.aiofs.fs.ErrnoMapping;
 import org.aiofs.fs.FileAttributes;
 import org.aiofs.fs.FsException;
 import org.aiofs.fs.ImageFileSystem;
+import org.aiofs.fs.OpenFile;
+import org.aiofs.fs.layout.Node;
 import org.aiofs.fs.log.ServerLog;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -21,7 +27,8 @@ import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
 /**
- * libfuse 2 (through jnr-fuse) in front of {@link ImageFileSystem}: translation only.
+ * libfuse 2 (through jnr-fuse) in front of {@link ImageFileSystem}: translation only, by
+ * path (libfuse 2's high-level API); each worker thread waits for its request's future.
  * Data moves between the kernel's FUSE buffer and the engine without a copy: the native
  * buffer is wrapped as a direct ByteBuffer. Operations left out here are not registered
  * with libfuse (jnr-fuse's @NotImplemented stubs), so the kernel answers ENOSYS for them.
@@ -67,12 +74,13 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         try {
-            FileAttributes a = fs.attributes(path);
+            FileAttributes a = fs.attributes(fs.resolve(path));
             stat.st_mode.set((a.directory() ? FileStat.S_IFDIR : FileStat.S_IFREG) | a.permissions());
             stat.st_nlink.set(a.directory() ? 2 : 1);
+            stat.st_ino.set(a.inode());
             stat.st_size.set(a.size());
             stat.st_blksize.set(BLOCK_SIZE);
-            stat.st_blocks.set((a.size() + 511) / 512);
+            stat.st_blocks.set(a.blocks());
             stat.st_uid.set(a.uid());
             stat.st_gid.set(a.gid());
             stat.st_mtim.tv_sec.set(a.modifiedSeconds());
@@ -87,11 +95,11 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         try {
-            var names = fs.list(path);
+            var nodes = fs.list(fs.resolve(path));
             filler.apply(buf, ".", null, 0);
             filler.apply(buf, "..", null, 0);
-            for (String name : names) {
-                filler.apply(buf, name, null, 0);
+            for (Node node : nodes) {
+                filler.apply(buf, node.name(), null, 0);
             }
             return 0;
         } catch (FsException e) {
@@ -102,7 +110,7 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int opendir(String path, FuseFileInfo fi) {
         try {
-            fs.list(path);
+            fs.list(fs.resolve(path));
             return 0;
         } catch (FsException e) {
             return -e.errno();
@@ -112,7 +120,8 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
-            fi.fh.set(fs.open(path, (fi.flags.get() & O_ACCMODE) != O_RDONLY));
+            OpenFile file = fs.open(fs.resolve(path), (fi.flags.get() & O_ACCMODE) != O_RDONLY);
+            fi.fh.set(file.id());
             setDirectIo(fi);
             return 0;
         } catch (FsException e) {
@@ -135,7 +144,7 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
-            return fs.read(path, fi.fh.get(), wrap(buf, size), offset);
+            return await(fs.read(fs.openFile(fi.fh.get()), wrap(buf, size), offset));
         } catch (FsException e) {
             return -e.errno();
         }
@@ -144,7 +153,7 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
-            return fs.write(path, wrap(buf, size), offset);
+            return await(fs.write(fs.openFile(fi.fh.get()), wrap(buf, size), offset));
         } catch (FsException e) {
             return -e.errno();
         }
@@ -158,14 +167,18 @@ public final class JnrFuseBinding extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        fs.release(fi.fh.get());
-        return 0;
+        try {
+            fs.release(fs.openFile(fi.fh.get()));
+            return 0;
+        } catch (FsException e) {
+            return -e.errno();
+        }
     }
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
         try {
-            fs.fsync(path);
+            await(fs.fsync(fs.openFile(fi.fh.get())));
             return 0;
         } catch (FsException e) {
             return -e.errno();
@@ -175,7 +188,7 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
         try {
-            fs.fallocate(path, mode, off, length);
+            await(fs.fallocate(fs.openFile(fi.fh.get()), mode, off, length));
             return 0;
         } catch (FsException e) {
             return -e.errno();
@@ -185,7 +198,7 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public int truncate(String path, @off_t long size) {
         try {
-            fs.truncate(path, size);
+            fs.truncate(fs.resolve(path), size);
             return 0;
         } catch (FsException e) {
             return -e.errno();
@@ -194,14 +207,19 @@ public final class JnrFuseBinding extends FuseStubFS {
 
     @Override
     public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        return truncate(path, size);
+        try {
+            fs.truncate(fs.openFile(fi.fh.get()).node(), size);
+            return 0;
+        } catch (FsException e) {
+            return -e.errno();
+        }
     }
 
     /** Times are not stored: accept touch/cp -p instead of failing them. */
     @Override
     public int utimens(String path, Timespec[] timespec) {
         try {
-            fs.lookup(path);
+            fs.resolve(path);
             return 0;
         } catch (FsException e) {
             return -e.errno();
@@ -225,6 +243,19 @@ public final class JnrFuseBinding extends FuseStubFS {
     @Override
     public void destroy(Pointer initResult) {
         ServerLog.info("filesystem released by the kernel");
+    }
+
+    /** libfuse 2 serves each request on its worker thread: the thread waits for the image's answer. */
+    private static <T> T await(CompletableFuture<T> reply) throws FsException {
+        try {
+            return reply.join();
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = ErrnoMapping.unwrap(e);
+            if (cause instanceof FsException fs) {
+                throw fs;
+            }
+            throw new FsException(ErrnoMapping.errnoOf(cause), String.valueOf(cause.getMessage()));
+        }
     }
 
     private static ByteBuffer wrap(Pointer buf, long size) throws FsException {

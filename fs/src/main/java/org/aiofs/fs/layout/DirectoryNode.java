@@ -11,16 +11,32 @@ import java.util.Map;
  * of a change.
  */
 public final class DirectoryNode implements Node {
+    private final long inode;
     private final String name;
     private volatile Map<String, Node> children = Map.of();
 
     public DirectoryNode(String name) {
+        this(InodeNumbers.next(), name);
+    }
+
+    private DirectoryNode(long inode, String name) {
+        this.inode = inode;
         this.name = name;
+    }
+
+    /** The mount's root directory, inode {@link InodeNumbers#ROOT}. */
+    public static DirectoryNode root() {
+        return new DirectoryNode(InodeNumbers.ROOT, "");
     }
 
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public long inode() {
+        return inode;
     }
 
     public void setChildren(List<? extends Node> nodes) {

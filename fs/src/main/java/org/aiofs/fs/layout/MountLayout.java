@@ -27,7 +27,7 @@ public final class MountLayout {
     private final BlockImage disk;
     private final boolean writable;
     private final ImageFileNode diskNode;
-    private final DirectoryNode root = new DirectoryNode("");
+    private final DirectoryNode root = DirectoryNode.root();
     private volatile PartitionTable table;
     private volatile List<ImageFileNode> partitionNodes = List.of();
     private volatile DirectoryNode snapshots;
@@ -78,15 +78,21 @@ public final class MountLayout {
         publish();
     }
 
-    /** Called after every write or zeroing through disk.raw. */
-    public void diskWritten(long offset, long length) {
+    /**
+     * Whether a write or zeroing of [offset, offset + length) through disk.raw may have changed
+     * the partitions: then {@link #readPartitions} must run (it reads the disk, so not on an
+     * engine's completion thread).
+     */
+    public boolean touchesTable(long offset, long length) {
         PartitionTable current = table;
-        if (current == null || current.touchesTable(offset, length)) {
-            readPartitions();
-        }
+        return current == null || current.touchesTable(offset, length);
     }
 
-    /** Reads the partition table again and republishes the partition files. */
+    /**
+     * Reads the partition table again and republishes the partition files. A partition whose
+     * extent did not change keeps its node (and inode); a moved one gets a new node, while
+     * files opened on the old one keep its extent until they are released.
+     */
     public synchronized void readPartitions() {
         PartitionTable next;
         try {
@@ -102,7 +108,7 @@ public final class MountLayout {
             }
             for (Partition p : next.partitions()) {
                 if (!p.container()) {
-                    nodes.add(new ImageFileNode("part" + p.number() + ".raw", Slice.of(disk, p, !writable), writable));
+                    nodes.add(partitionNode(p));
                 }
             }
             if (next.scheme() != PartitionScheme.NONE) {
@@ -113,6 +119,17 @@ public final class MountLayout {
         table = next;
         partitionNodes = List.copyOf(nodes);
         publish();
+    }
+
+    private ImageFileNode partitionNode(Partition p) {
+        String name = "part" + p.number() + ".raw";
+        for (ImageFileNode old : partitionNodes) {
+            if (old.name().equals(name) && old.image() instanceof Slice s && s.start() == p.start()
+                    && s.size() == p.size()) {
+                return old;
+            }
+        }
+        return new ImageFileNode(name, Slice.of(disk, p, !writable), writable);
     }
 
     private synchronized void publish() {

@@ -4,25 +4,28 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.RemoteExport;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
 import org.aiofs.fs.log.ServerLog;
-import org.aiofs.fs.fuse.JnrFuseBinding;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageDrivers;
-import ru.serce.jnrfuse.FuseException;
+import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.open.NamedFilePolicy;
 
 /**
  * Serves one image on one mountpoint until it is unmounted (by `aiofs unmount`, fusermount,
@@ -34,6 +37,9 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** What the close of the image lost, or null; read once {@link #closed} is down. */
+    private volatile String closeFailure;
+    private volatile String notServing;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -41,9 +47,11 @@ public final class MountServer {
 
     public void run() throws MountException, IOException {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
-        Preflight.checkImage(options.image(), options.readOnly() || options.overlay() != null);
+        if (!options.image().isRemote()) {
+            Preflight.checkImage(options.image().path(), options.readOnly() || options.overlay() != null);
+        }
         Preflight.checkMountPoint(mountPoint);
-        Preflight.checkFuse();
+        Preflight.checkFuse(options.transport());
 
         EngineChoice choice = MountEngineChoice.choose(options);
         ServerLog.info("engine " + choice.engine() + ", cache " + choice.cache().label() + ": " + choice.reason());
@@ -54,44 +62,70 @@ public final class MountServer {
             throw new MountException("engine " + choice.engine() + " could not start: " + e.getMessage(), e);
         }
         BlockImage image;
+        ImageOpener opener;
         try {
-            image = ServedImage.open(options, engine, choice.cache().direct());
+            opener = new ImageOpener(engine, choice.cache(), ServerLog::info)
+                    .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
+                    .withNotices(this::notice);
+            image = ServedImage.open(options, opener);
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
         }
         RuntimeFiles files = RuntimeFiles.forMountPoint(mountPoint);
+        CloseStatus.clear(files);
+        String lost = null;
         try {
             Map<String, Object> engineDescription = new LinkedHashMap<>();
-            engineDescription.put("name", choice.engine());
+            engineDescription.put("name", options.image().isRemote() ? "nbd" : choice.engine());
             engineDescription.put("cache", choice.cache().label());
             engineDescription.put("reason", choice.reason());
+            List<Map<String, String>> exports = new ArrayList<>();
+            for (RemoteExport export : opener.exports()) {
+                ServerLog.info(export.location() + ": " + export.describe());
+                exports.add(Map.of("uri", export.location(), "negotiated", export.describe()));
+            }
+            if (!exports.isEmpty()) {
+                engineDescription.put("nbd_exports", exports);
+            }
             serve(image, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
                 image.close();
+            } catch (IOException | RuntimeException e) {
+                lost = e.getMessage();
+                ServerLog.error(lost);
             } finally {
                 engine.close();
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
+                CloseStatus.write(files, lost);
+                closeFailure = lost;
                 closed.countDown();
             }
+        }
+        if (lost != null) {
+            throw new MountException(lost);
         }
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
     private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, CacheMode cache,
                        Map<String, Object> engineDescription) throws MountException, IOException {
-        int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
-        int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
-        FileTime modified = Files.getLastModifiedTime(options.image());
+        // an export's files belong to whoever owns the mountpoint, as of now
+        Path owner = options.image().isRemote() ? mountPoint : options.image().path();
+        int uid = (Integer) Files.getAttribute(owner, "unix:uid");
+        int gid = (Integer) Files.getAttribute(owner, "unix:gid");
+        FileTime modified = options.image().isRemote() ? FileTime.fromMillis(System.currentTimeMillis())
+                : Files.getLastModifiedTime(owner);
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
+        FuseServer server = options.transport() == Transport.LIBFUSE2 ? new LibfuseServer(fs, mountPoint, options)
+                : new KernelServer(fs, mountPoint, options, files.directory());
         layout.setSnapshots(SnapshotFiles.of(image));
-        layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> mountDetails(image)));
-        JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
+        layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
+                fs.counters(), engineDescription, server::describe, () -> mountDetails(image)));
 
         long pid = ProcessHandle.current().pid();
         files.markRunning(pid); // `aiofs unmount` waits until this process has ended
@@ -99,17 +133,28 @@ public final class MountServer {
             Files.writeString(options.pidFile(), pid + "\n");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(mountPoint), "aiofs-shutdown"));
-        startReadinessWatch(binding, mountPoint);
+        startReadinessWatch(server.initialized(), mountPoint);
 
         ServerLog.info("mounting " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
                 + mountPoint + (options.readOnly() ? " read-only" : "")
-                + (options.overlay() == null ? "" : ", writes to the overlay " + options.overlay().describe()));
+                + (options.overlay() == null ? "" : ", writes to the overlay " + options.overlay().describe())
+                + " over FUSE transport " + options.transport().label());
         try {
-            binding.mount(mountPoint, true, false, options.libfuseArguments());
-        } catch (FuseException e) {
-            throw new MountException("cannot mount " + mountPoint + ": libfuse refused", e);
+            server.serve();
         } finally {
-            binding.markUnmounted();
+            fs.close();
+        }
+        if (notServing != null) {
+            throw new MountException("the mount did not serve: " + notServing);
+        }
+    }
+
+    /** What the user should know about the mount (the chain it follows): logged, and shown by the launcher. */
+    private void notice(String text) {
+        ServerLog.info("note: " + text);
+        if (options.notifyReady()) {
+            System.out.println(BackgroundMount.NOTE + text);
+            System.out.flush();
         }
     }
 
@@ -129,10 +174,10 @@ public final class MountServer {
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
-    private void startReadinessWatch(JnrFuseBinding binding, Path mountPoint) {
+    private void startReadinessWatch(CountDownLatch initialized, Path mountPoint) {
         Thread watch = new Thread(() -> {
             try {
-                binding.initialized().await();
+                initialized.await();
                 Files.size(mountPoint.resolve(MountLayout.DISK_FILE));
                 ServerLog.info("serving " + mountPoint);
                 if (options.notifyReady()) {
@@ -142,7 +187,10 @@ public final class MountServer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (IOException e) {
-                ServerLog.error("mount did not come up: " + e.getMessage());
+                // fail rather than leave the launcher waiting for a READY that won't come
+                notServing = mountPoint.resolve(MountLayout.DISK_FILE) + ": " + e.getMessage();
+                ServerLog.error("mount did not come up: " + notServing + "; unmounting");
+                FuseUnmount.run(mountPoint, true);
             }
         }, "aiofs-ready");
         watch.setDaemon(true);
@@ -163,6 +211,9 @@ public final class MountServer {
         try {
             if (!closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 ServerLog.error("image not closed within " + SHUTDOWN_WAIT_SECONDS + " s of the signal");
+            } else if (closeFailure != null) {
+                // the JVM would exit 143 as for any SIGTERM: whoever waits for us must see the loss
+                Runtime.getRuntime().halt(1);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

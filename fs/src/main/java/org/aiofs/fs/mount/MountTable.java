@@ -9,10 +9,16 @@ import java.util.Optional;
 public final class MountTable {
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    /** One mount: where, and its filesystem type (e.g. "fuse.aiofs"). */
-    public record Entry(String mountPoint, String fsType, String source) {
+    /** One mount: where, its filesystem type (e.g. "fuse.aiofs"), source and device ("0:52"). */
+    public record Entry(String mountPoint, String fsType, String source, String device) {
         public boolean isFuse() {
             return fsType.equals("fuse") || fsType.startsWith("fuse.");
+        }
+
+        /** The device number as the kernel's dev_t (major << 20 | minor): a FUSE connection's name in fusectl. */
+        public long deviceNumber() {
+            String[] mm = device.split(":");
+            return (Long.parseLong(mm[0]) << 20) | Long.parseLong(mm[1]);
         }
     }
 
@@ -47,7 +53,7 @@ public final class MountTable {
         if (dash < 0 || dash + 2 >= fields.length) {
             return null;
         }
-        return new Entry(unescape(fields[4]), fields[dash + 1], unescape(fields[dash + 2]));
+        return new Entry(unescape(fields[4]), fields[dash + 1], unescape(fields[dash + 2]), fields[2]);
     }
 
     /** mountinfo writes space, tab, newline and backslash as octal escapes (\040). */
@@ -58,6 +64,19 @@ public final class MountTable {
             if (c == '\\' && isOctal(s, i + 1)) {
                 out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
                 i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A path as mountinfo writes it: space, tab, newline and backslash as octal escapes. */
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+                out.append('\\').append(String.format("%03o", (int) c));
             } else {
                 out.append(c);
             }

@@ -82,30 +82,53 @@ public final class Preflight {
         }
     }
 
-    /** Everything FUSE needs: the device, libfuse, fusermount (the server checks this before mounting). */
-    public static void checkFuse() throws MountException {
-        checkFuseDevice();
+    /** The FUSE device: /dev/fuse, or AIOFS_FUSE_DEVICE (to test its absence). */
+    public static String fuseDevice() {
+        return System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
+    }
+
+    /** The fusermount program: fusermount3 (fuse3), or fuse 2's fusermount. */
+    public static String fusermount() {
+        return onPath("fusermount3") ? "fusermount3" : "fusermount";
+    }
+
+    /**
+     * Everything the transport needs: {@link #checkFuseDevice}, and for libfuse2 the library
+     * (the server checks this before mounting).
+     */
+    public static void checkFuse(Transport transport) throws MountException {
+        checkFuseDevice(transport);
+        if (transport != Transport.LIBFUSE2) {
+            return;
+        }
         String library = System.getenv().getOrDefault("AIOFS_LIBFUSE", "libfuse.so.2");
         try {
             LibraryLoader.create(LibFuseProbe.class).failImmediately().load(library).fuse_version();
         } catch (LinkageError | RuntimeException e) {
             throw new MountException(library + " not found: install the package libfuse2"
-                    + " (Debian/Ubuntu: apt-get install libfuse2)");
+                    + " (Debian/Ubuntu: apt-get install libfuse2), or use --transport kernel");
         }
     }
 
     /**
-     * The device and fusermount, without loading any native library: what `aiofs mount` checks
-     * before starting the server, which checks libfuse itself (loading it here would cost the
-     * short-lived command a native-library start-up).
+     * The device (opened by root; a user's kernel-transport mount goes through fusermount3,
+     * which opens it) and fusermount, without loading any native library: what `aiofs mount`
+     * checks before starting the server, which checks libfuse itself (loading it here would
+     * cost the short-lived command a native-library start-up).
      */
     @SuppressWarnings("try") // the open itself is the check
-    public static void checkFuseDevice() throws MountException {
-        String device = System.getenv().getOrDefault("AIOFS_FUSE_DEVICE", "/dev/fuse");
+    public static void checkFuseDevice(Transport transport) throws MountException {
+        String device = fuseDevice();
         Path dev = Path.of(device);
         if (!Files.exists(dev)) {
             throw new MountException(device + " is missing: load the fuse kernel module (modprobe fuse);"
                     + " in a container, pass --device /dev/fuse");
+        }
+        if (!onPath("fusermount") && !onPath("fusermount3")) {
+            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+        }
+        if (transport == Transport.KERNEL && !runningAsRoot()) {
+            return;
         }
         try (RandomAccessFile ignored = new RandomAccessFile(dev.toFile(), "rw")) {
             // opening it is the test
@@ -113,8 +136,14 @@ public final class Preflight {
             throw new MountException("cannot open " + device + ": " + e.getMessage()
                     + " (mounting needs root or access to " + device + ")");
         }
-        if (!onPath("fusermount") && !onPath("fusermount3")) {
-            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+    }
+
+    /** Whether this process runs as root, read from /proc (no native call: the CLI stays quick to start). */
+    private static boolean runningAsRoot() throws MountException {
+        try {
+            return RuntimeDirectory.uid() == 0;
+        } catch (IOException e) {
+            throw new MountException("cannot tell which user runs aiofs: " + e.getMessage());
         }
     }
 

@@ -169,6 +169,22 @@ public final class RuntimeFiles {
         }
     }
 
+    /** How the server closed the image: see {@link CloseStatus}. */
+    public Path statusFile() {
+        return dir.resolve(name + ".status");
+    }
+
+    /** The directory these files are in (the kernel transport keeps its fusermount socket there). */
+    public Path directory() {
+        return dir;
+    }
+
+    /** This mountpoint's newest log, if any. */
+    public Optional<Path> latestLog() throws IOException {
+        List<Path> logs = logs();
+        return logs.isEmpty() ? Optional.empty() : Optional.of(logs.get(logs.size() - 1));
+    }
+
     /** The server's pid if its pid file is there and that process still runs. */
     public Optional<ProcessHandle> server() {
         try {

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
-import org.aiofs.aio.IoEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.CreateRequest;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 
@@ -24,8 +24,7 @@ final class ServedImage {
     private ServedImage() {
     }
 
-    static BlockImage open(MountOptions options, IoEngine engine, boolean direct) throws IOException {
-        ImageOpener opener = new ImageOpener(engine, direct);
+    static BlockImage open(MountOptions options, ImageOpener opener) throws IOException {
         if (options.overlay() == null) {
             return opener.open(options.image(), options.format(), options.readOnly());
         }
@@ -78,9 +77,11 @@ final class ServedImage {
         }
     }
 
-    /** A new overlay: as large as the image, naming it by its absolute path and format. */
+    /** A new overlay: as large as the image, naming it by its absolute path (or its NBD URI) and format. */
     private static void create(Path file, BlockImage base) throws IOException {
-        ImageDrivers.byName(OVERLAY_FORMAT).create(file, new CreateRequest(base.size(),
-                Path.of(base.name()).toAbsolutePath().toString(), base.format(), Map.of()));
+        ImageLocation location = ImageLocation.parse(base.name());
+        String backing = location.isRemote() ? location.toString() : location.path().toAbsolutePath().toString();
+        ImageDrivers.byName(OVERLAY_FORMAT).create(file, new CreateRequest(base.size(), backing, base.format(),
+                Map.of()));
     }
 }

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -27,13 +28,14 @@ class BenchCommandTest {
     void jsonListsEveryCellAndUnsupportedOnesCarryTheProbeReason() throws Exception {
         Path chart = tmp.resolve("chart.svg");
         long before = countBenchFiles();
+        // reads: on a busy machine buffered writes can sit behind writeback for longer than a 0.2 s run
         String out = runBench("--size", "8", "--seconds", "0.2", "--engines", "sync,linux-aio,io_uring",
-                "--workloads", "randread-4k-qd1,seqwrite-128k-qd8", "--output", "json", "--chart", chart.toString());
+                "--workloads", "randread-4k-qd1,seqread-128k-qd8", "--output", "json", "--chart", chart.toString());
         JsonNode rows = new ObjectMapper().readTree(out);
         assertEquals(6, rows.size(), out);
         for (JsonNode row : rows) {
-            for (String field : new String[] {"engine", "workload", "cache", "iops", "mib_s", "lat_p50_us",
-                    "lat_p99_us", "cpu_us_per_io"}) {
+            for (String field : new String[] {"engine", "workload", "cache", "capabilities", "iops", "mib_s",
+                    "lat_p50_us", "lat_p99_us", "cpu_us_per_io"}) {
                 assertTrue(row.has(field), field + " missing in " + row);
             }
             if (row.get("engine").asText().equals("linux-aio")) {
@@ -46,8 +48,34 @@ class BenchCommandTest {
         }
         Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(chart.toFile());
         assertEquals("svg", svg.getDocumentElement().getNodeName());
-        assertTrue(Files.readString(chart).contains("seqwrite-128k-qd8"));
+        String text = svg.getDocumentElement().getTextContent().replaceAll("\\s+", " ");
+        assertTrue(text.contains("seqread-128k-qd8 (MiB/s)"), "sequential panels are in MiB/s: " + text);
+        assertTrue(text.contains("randread-4k-qd1 (IOPS)"), text);
+        String reason = rows.findValues("reason").get(0).asText();
+        assertTrue(text.contains("unsupported: " + reason), "the whole reason, wrapped: " + reason + " in " + text);
+        assertTrue(text.contains("io_uring: io_uring rings driven by one issuer thread; asynchronous, vectored, batched"),
+                "each engine's capabilities: " + text);
         assertEquals(before, countBenchFiles(), "the temporary test file must be removed");
+    }
+
+    @Test
+    void byDefaultWhatTheCacheModeRulesOutIsSkippedInOneLine() throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        String out;
+        try {
+            out = runBench("--size", "8", "--seconds", "0.1", "--workloads", "randread-4k-qd1");
+        } finally {
+            System.setErr(saved);
+        }
+        assertFalse(out.contains("unsupported"), out);
+        assertFalse(out.lines().anyMatch(l -> l.startsWith("linux-aio")), out);
+        List<String> skipped = out.lines().filter(l -> l.startsWith("skipped: ")).toList();
+        assertEquals(List.of("skipped: linux-aio with cache writeback (needs O_DIRECT: --cache none)"), skipped, out);
+        for (String engine : new String[] {"sync", "worker", "threadpool", "posix-aio", "io_uring"}) {
+            assertTrue(out.lines().anyMatch(l -> l.startsWith(engine + " ")), engine + " missing: " + out);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.aiofs.image.open.ImageDrivers;
 import picocli.CommandLine;
 
 /** Usage errors, help and option lists as a user meets them on a terminal. */
@@ -42,9 +43,18 @@ class CliUsageTest {
 
     @Test
     void anUnknownFormatToCreateCarriesThePrefix() {
+        CliResult r = CliResult.aiofs("create", "-f", "qed", "x.qed", "1M");
+        assertEquals(2, r.exit());
+        assertEquals("aiofs: unknown image format 'qed' (known: " + ImageDrivers.names() + ")",
+                r.err().lines().findFirst().orElse(""));
+    }
+
+    @Test
+    void aFormatAiofsOnlyReadsIsNamedOnce() {
         CliResult r = CliResult.aiofs("create", "-f", "vmdk", "x.vmdk", "1M");
         assertEquals(2, r.exit());
-        assertEquals("aiofs: unknown image format 'vmdk' (known: qcow2, raw)", r.err().lines().findFirst().orElse(""));
+        assertEquals("aiofs: cannot create vmdk images (aiofs reads them; qemu-img create makes them)",
+                r.err().lines().findFirst().orElse(""));
     }
 
     @Test

@@ -2,9 +2,11 @@ package org.aiofs.image.open;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
+import org.aiofs.aio.BlockingIo;
+import org.aiofs.aio.HostFile;
+import org.aiofs.aio.IoRequest;
 import org.aiofs.image.ImageDriver;
 import org.aiofs.image.ImageException;
 
@@ -17,8 +19,16 @@ public final class FormatProbe {
     private FormatProbe() {
     }
 
+    /** The driver for a file the user named (a character device is accepted: the user chose it). */
     public static ImageDriver probe(Path path) throws IOException {
-        return probe(path.toString(), head(path));
+        try (HostFile file = HostFile.open(path, true, false, true)) {
+            return probe(file);
+        }
+    }
+
+    /** The driver for an opened file (a backing file the opener has checked and locked). */
+    public static ImageDriver probe(HostFile file) throws IOException {
+        return probe(file.path().toString(), head(file));
     }
 
     static ImageDriver probe(String name, ByteBuffer head) throws ImageException {
@@ -43,13 +53,9 @@ public final class FormatProbe {
     }
 
     /** The file's first {@link ImageDriver#PROBE_BYTES} bytes (fewer for a short file). */
-    private static ByteBuffer head(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path)) {
-            ByteBuffer head = ByteBuffer.allocate(ImageDriver.PROBE_BYTES);
-            while (head.hasRemaining() && ch.read(head) >= 0) {
-                // a block device or a pipe may return less at a time
-            }
-            return head.flip();
-        }
+    private static ByteBuffer head(HostFile file) throws IOException {
+        ByteBuffer head = ByteBuffer.allocateDirect(ImageDriver.PROBE_BYTES);
+        long got = BlockingIo.execute(new IoRequest.Read(file, 0, head));
+        return head.limit((int) got);
     }
 }

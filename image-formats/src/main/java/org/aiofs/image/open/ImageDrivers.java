@@ -11,10 +11,15 @@ import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.qcow2.driver.Qcow2Driver;
 import org.aiofs.image.raw.RawDriver;
+import org.aiofs.image.vdi.VdiDriver;
+import org.aiofs.image.vhdx.VhdxDriver;
+import org.aiofs.image.vmdk.driver.VmdkDriver;
+import org.aiofs.image.vpc.VpcDriver;
 
 /** Every format aiofs reads, one entry each: the table the opener, info, check and create read. */
 public final class ImageDrivers {
-    private static final List<ImageDriver> ALL = List.of(new Qcow2Driver(), new RawDriver());
+    private static final List<ImageDriver> ALL = List.of(new Qcow2Driver(), new VmdkDriver(), new VpcDriver(),
+            new VhdxDriver(), new VdiDriver(), new RawDriver());
 
     private ImageDrivers() {
     }

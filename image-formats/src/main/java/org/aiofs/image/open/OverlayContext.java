@@ -7,6 +7,7 @@ import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
+import org.aiofs.image.ImageLocation;
 import org.aiofs.image.OpenContext;
 
 /**
@@ -47,9 +48,8 @@ final class OverlayContext implements OpenContext {
 
     @Override
     public BlockImage openBacking(HostFile naming, String name, String format) throws IOException {
-        Path named = ImageOpener.identity(ImageOpener.resolve(naming.path(), name));
-        Path expected = ImageOpener.identity(Path.of(base.name()));
-        if (handedOut || !named.equals(expected)) {
+        ImageLocation named = ImageLocation.of(naming.path()).resolve(name, "backing file name");
+        if (handedOut || !identity(named).equals(identity(ImageLocation.parse(base.name())))) {
             throw new ImageException(naming.path() + " is not an overlay of " + base.name() + ": its backing file is "
                     + name, ImageException.EINVAL);
         }
@@ -59,5 +59,18 @@ final class OverlayContext implements OpenContext {
         }
         handedOut = true;
         return base;
+    }
+
+    /** The same file reached by two names counts once; an export is its URI. */
+    private static String identity(ImageLocation location) {
+        if (location.isRemote()) {
+            return location.toString();
+        }
+        Path p = location.path();
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize().toString();
+        }
     }
 }

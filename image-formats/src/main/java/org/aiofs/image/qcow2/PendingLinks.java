@@ -99,6 +99,11 @@ final class PendingLinks {
         }
     }
 
+    /** Operations whose links are not durable yet: what a crash (or a failed commit) now would lose. */
+    int pendingOperations() {
+        return operations;
+    }
+
     int pinnedTables() {
         return changedTables.size();
     }

@@ -103,7 +103,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
      */
     public static Qcow2Image open(HostFile file, OpenContext context) throws IOException {
         IoEngine engine = context.engine();
-        String name = file.path().toString();
+        String name = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
         ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));
@@ -197,11 +197,12 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
     /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
     public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
         if (!snapshots.contains(s)) {
-            throw new ImageException(name + ": no snapshot " + s.name(), ImageException.EINVAL);
+            throw new ImageException(name + ": no snapshot " + ImageException.printable(s.name()),
+                    ImageException.EINVAL);
         }
         long fileSize = file.size();
         long needed = header.l1EntriesFor(s.virtualSize());
-        String field = "snapshot " + s.name() + " L1 table";
+        String field = "snapshot " + ImageException.printable(s.name()) + " L1 table";
         if (s.l1Size() < needed) {
             throw ImageException.corrupt(name, field + ": l1_size " + s.l1Size() + " is too small for "
                     + s.virtualSize() + " bytes");
@@ -213,8 +214,8 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
         }
         long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
         L2Cache own = new L2Cache(L2_CACHE_BYTES / 4, l2Loader(new MetadataReader(file, engine, name), header, name));
-        return new Qcow2Image(name + "@" + s.name(), file, dataFile, engine, header, extensions, backingName, backing,
-                snapshots, own, l1, s.virtualSize(), s, false, 0);
+        return new Qcow2Image(name + "@" + ImageException.printable(s.name()), file, dataFile, engine, header,
+                extensions, backingName, backing, snapshots, own, l1, s.virtualSize(), s, false, 0);
     }
 
     /** Finds a snapshot by name, or by id. */
@@ -229,7 +230,8 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
                 return openSnapshot(s);
             }
         }
-        throw new ImageException(name + ": no snapshot named " + nameOrId, ImageException.EINVAL);
+        throw new ImageException(name + ": no snapshot named " + ImageException.printable(nameOrId),
+                ImageException.EINVAL);
     }
 
     public List<Qcow2Snapshot> snapshots() {

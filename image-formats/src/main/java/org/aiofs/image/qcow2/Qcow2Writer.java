@@ -620,17 +620,33 @@ final class Qcow2Writer {
         return CompletableFuture.allOf(r.toArray(CompletableFuture[]::new));
     }
 
-    /** Everything durable, then the dirty bit cleared (refcounts here are always exact). */
+    /**
+     * Everything durable, then the dirty bit cleared (refcounts here are always exact). A
+     * close that can't make every acknowledged write durable fails, saying what was lost: the
+     * image stays consistent (the links are written only after what they link), but a caller
+     * that reported success would lie about the data.
+     */
     void close() throws IOException {
         long w = lock.writeLock();
         try {
-            if (!guard.broken()) {
+            int unlinked = links.pendingOperations();
+            if (guard.broken()) {
+                Futures.await(syncFiles());
+                throw new ImageException(name + ": not closed cleanly: writing stopped after a failure ("
+                        + guard.reason() + ")" + (unlinked > 0 ? "; the last " + unlinked + " write(s) before it,"
+                        + " never flushed, are lost" : "; writes before it are kept") + "; `aiofs check --repair`"
+                        + " reclaims the clusters they leaked", ImageException.EIO);
+            }
+            try {
                 links.commit();
+                Futures.await(syncFiles());
+            } catch (IOException | RuntimeException e) {
+                throw new ImageException(name + ": the final flush failed (" + e.getMessage() + "): writes since"
+                        + " the last flush may be lost" + (unlinked > 0 ? ", and the last " + unlinked + " that"
+                        + " allocated clusters are" : "") + "; the image is consistent (`aiofs check --repair`"
+                        + " reclaims leaked clusters)", ImageException.EIO, e);
             }
-            Futures.await(syncFiles());
-            if (!guard.broken()) {
-                flags.clearDirty();
-            }
+            flags.clearDirty();
         } finally {
             lock.unlockWrite(w);
         }

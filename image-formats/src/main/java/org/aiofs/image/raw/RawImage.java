@@ -7,8 +7,10 @@ import java.util.concurrent.CompletableFuture;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.RequestAligner;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.HostFileStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.RangeCheck;
 
@@ -18,18 +20,18 @@ public final class RawImage implements BlockImage {
     private final IoEngine engine;
     private final long size;
     /** Present when the file is opened O_DIRECT: requests are aligned through it. */
-    private final DirectIoAligner aligner;
+    private final RequestAligner aligner;
 
     public RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
         this.engine = engine;
         this.size = file.size();
-        this.aligner = file.direct() ? new DirectIoAligner(file, engine) : null;
+        this.aligner = file.direct() ? new RequestAligner(file, engine, file.alignment(), true) : null;
     }
 
     @Override
     public String name() {
-        return file.path().toString();
+        return file.name();
     }
 
     @Override
@@ -117,17 +119,7 @@ public final class RawImage implements BlockImage {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         RangeCheck.inside(this, offset, length);
-        long end = offset + length;
-        long data = file.seekData(offset);
-        if (data < 0 || data >= end) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, length);
-        }
-        if (data > offset) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, data - offset);
-        }
-        long hole = file.seekHole(offset);
-        long dataEnd = hole < 0 ? end : Math.min(hole, end);
-        return new BlockStatus(BlockStatus.Kind.DATA, offset, dataEnd - offset);
+        return HostFileStatus.of(file, offset, length);
     }
 
     @Override

@@ -2,10 +2,13 @@ package org.aiofs.image.open;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
@@ -33,7 +36,7 @@ class FormatProbeTest {
 
     /** A format aiofs has no driver for is named and refused, never served as its raw bytes. */
     @ParameterizedTest
-    @ValueSource(strings = {"vmdk", "vpc", "vhdx", "vdi", "qed", "parallels"})
+    @ValueSource(strings = {"qed", "parallels"})
     void formatsWithoutADriverAreRefusedByName(String format) throws Exception {
         Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
         Path image = dir.resolve("image");
@@ -46,6 +49,38 @@ class FormatProbeTest {
                 assertEquals(Files.size(image), asked.size(), "--format raw shows the bytes as they are");
             }
         }
+    }
+
+    /** A FIFO (as the image or as a backing file) is refused at once: opening or reading it would block. */
+    @Test
+    void fifosAreRefusedWithoutBlocking() throws Exception {
+        Qemu.ok(dir, "mkfifo", "pipe");
+        Qemu.ok(dir, "qemu-img", "create", "-f", "qcow2", "-u", "-b", "pipe", "-F", "raw", "over.qcow2", "1M");
+        try (SyncEngine engine = new SyncEngine()) {
+            for (String image : new String[] {"pipe", "over.qcow2"}) {
+                IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
+                        IOException.class, () -> new ImageOpener(engine).open(dir.resolve(image), null, true)));
+                assertTrue(e.getMessage().contains("pipe: is a FIFO (named pipe), not an image file or block device"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** VHD (dynamic), VHDX and VDI are probed by their magic, as QEMU probes them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vpc", "vhdx", "vdi"})
+    void blockMappedFormatsAreProbed(String format) throws Exception {
+        Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
+        assertEquals(format, FormatProbe.probe(dir.resolve("image")).name());
+        assertEquals(format, Qemu.info(dir, "image").get("format").asText(), "qemu-img probes it so too");
+    }
+
+    /** A fixed VHD has its footer only at the end: QEMU probes it as raw, and so does aiofs. */
+    @Test
+    void aFixedVhdProbesAsRawAsInQemu() throws Exception {
+        Qemu.ok(dir, "qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "4M");
+        assertEquals("raw", FormatProbe.probe(dir.resolve("fixed.vhd")).name());
+        assertEquals("raw", Qemu.info(dir, "fixed.vhd").get("format").asText());
     }
 
     @Test

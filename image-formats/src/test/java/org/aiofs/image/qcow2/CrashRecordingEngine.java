@@ -19,7 +19,7 @@ import org.aiofs.aio.IoRequest;
  * it: enough to build what a power cut at any moment could leave on disk (everything
  * before the last flush, any subset of what came after).
  */
-final class CrashRecordingEngine implements IoEngine {
+public final class CrashRecordingEngine implements IoEngine {
     record Recorded(long position, byte[] data, int epoch) {
     }
 
@@ -28,7 +28,7 @@ final class CrashRecordingEngine implements IoEngine {
     private final List<Recorded> writes = new ArrayList<>();
     private int epoch;
 
-    CrashRecordingEngine(IoEngine inner, Path watched) {
+    public CrashRecordingEngine(IoEngine inner, Path watched) {
         this.inner = inner;
         this.watched = watched.toAbsolutePath();
     }
@@ -63,7 +63,7 @@ final class CrashRecordingEngine implements IoEngine {
     }
 
     /** Cut points just before a flush: the moments when the most writes are unflushed. */
-    synchronized List<Integer> cutsBeforeFlushes() {
+    public synchronized List<Integer> cutsBeforeFlushes() {
         List<Integer> cuts = new ArrayList<>();
         for (int i = 0; i + 1 < writes.size(); i++) {
             if (writes.get(i).epoch() != writes.get(i + 1).epoch()) {
@@ -73,7 +73,7 @@ final class CrashRecordingEngine implements IoEngine {
         return cuts;
     }
 
-    synchronized int writeCount() {
+    public synchronized int writeCount() {
         return writes.size();
     }
 
@@ -82,7 +82,7 @@ final class CrashRecordingEngine implements IoEngine {
      * follows them) could leave: {@code base}, every write a flush covered, and a random
      * subset of the writes since the last flush.
      */
-    synchronized void crashImage(Path base, Path out, int cut, Random random) throws IOException {
+    public synchronized void crashImage(Path base, Path out, int cut, Random random) throws IOException {
         Files.copy(base, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         int openEpoch = cut == 0 ? 0 : writes.get(cut - 1).epoch();
         try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "rw")) {
@@ -94,6 +94,16 @@ final class CrashRecordingEngine implements IoEngine {
                 }
             }
         }
+    }
+
+    /** How many of the first {@code cut} writes a flush covered: every crash after the cut keeps them. */
+    public synchronized int flushedBefore(int cut) {
+        int openEpoch = cut == 0 ? 0 : writes.get(cut - 1).epoch();
+        int n = 0;
+        while (n < cut && writes.get(n).epoch() < openEpoch) {
+            n++;
+        }
+        return n;
     }
 
     @Override

@@ -36,13 +36,13 @@ class Qcow2WriteRollbackTest {
         Path backing = dir.resolve("base.raw");
         Files.write(backing, base);
         qemuImg(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "top.qcow2", "4M");
-        try (FailingReadEngine engine = new FailingReadEngine(new ThreadPoolEngine(2), backing);
+        try (FaultyEngine engine = new FaultyEngine(new ThreadPoolEngine(2));
                 BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), "qcow2", false)) {
-            engine.armed = true;
+            engine.arm(FaultyEngine.readsOf(backing), FaultyEngine.Fault.EIO, 0, true);
             // cluster 1 whole (no copy needed), then half of cluster 2 (its other half is copied from base)
             ByteBuffer data = ByteBuffer.allocateDirect(CLUSTER + CLUSTER / 2);
             assertThrows(IOException.class, () -> Futures.await(img.write(CLUSTER, data)));
-            engine.armed = false;
+            engine.disarm();
             Futures.await(img.flush());
         }
         QemuTools.run(dir, "qemu-img", "check", "top.qcow2");

@@ -155,16 +155,18 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         long l2 = ImageDamage.getLong(image, l1) & L2Entry.OFFSET_MASK;
         ImageDamage.putLong(image, l2, l1 | L2Entry.COPIED);
         byte[] l1Before = Files.readAllBytes(image);
-        try (BlockImage img = openWritable("o.qcow2")) {
-            IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(512, ByteBuffer.allocate(4096))));
-            ImageException ie = (ImageException) e;
-            assertEquals(ImageException.EIO, ie.errno());
-            assertTrue(ie.getMessage().contains("corrupt") && ie.getMessage().contains("ACTIVE_L1"), ie.getMessage());
-            // and every later write too, anywhere
-            IOException later = assertThrows(IOException.class,
-                    () -> Futures.await(img.write(2 << 20, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EIO, ((ImageException) later).errno());
-        }
+        BlockImage img = openWritable("o.qcow2");
+        IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(512, ByteBuffer.allocate(4096))));
+        ImageException ie = (ImageException) e;
+        assertEquals(ImageException.EIO, ie.errno());
+        assertTrue(ie.getMessage().contains("corrupt") && ie.getMessage().contains("ACTIVE_L1"), ie.getMessage());
+        // and every later write too, anywhere
+        IOException later = assertThrows(IOException.class,
+                () -> Futures.await(img.write(2 << 20, ByteBuffer.allocate(512))));
+        assertEquals(ImageException.EIO, ((ImageException) later).errno());
+        // and the close says writing stopped (what `aiofs unmount` reports)
+        IOException closed = assertThrows(IOException.class, img::close);
+        assertTrue(closed.getMessage().contains("writing stopped after a failure"), closed.getMessage());
         byte[] after = Files.readAllBytes(image);
         for (long i = l1; i < l1 + 512; i++) {
             assertEquals(l1Before[(int) i], after[(int) i], "L1 table byte " + i + " untouched");
@@ -187,11 +189,12 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         long entry = block + (l1 >> 16) * 2; // 64 KiB clusters, 16-bit refcounts
         ImageDamage.putByte(image, entry, 0);
         ImageDamage.putByte(image, entry + 1, 0);
-        try (BlockImage img = openWritable("z.qcow2")) {
-            IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EIO, ((ImageException) e).errno());
-            assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
-        }
+        BlockImage img = openWritable("z.qcow2");
+        IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
+        assertEquals(ImageException.EIO, ((ImageException) e).errno());
+        assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
+        IOException closed = assertThrows(IOException.class, img::close);
+        assertTrue(closed.getMessage().contains("writing stopped after a failure"), closed.getMessage());
         String info = QemuTools.run(dir, "qemu-img", "info", "--output=json", "z.qcow2");
         assertTrue(info.replace(" ", "").contains("\"corrupt\":true"), info);
     }

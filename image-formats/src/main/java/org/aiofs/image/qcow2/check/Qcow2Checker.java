@@ -41,7 +41,7 @@ public final class Qcow2Checker {
      * @throws IOException when the image can't be opened or its header is unusable (exit code 1)
      */
     public static CheckResult check(Path image, RepairMode repair, PrintWriter messages) throws IOException {
-        try (HostFile file = HostFile.open(image, repair == RepairMode.NONE, false);
+        try (HostFile file = HostFile.open(image, repair == RepairMode.NONE, false, true);
                 IoEngine engine = new SyncEngine()) {
             QemuImageLock.acquire(file, repair != RepairMode.NONE);
             CheckTally first = pass(file, engine, repair, messages);

@@ -1,4 +1,4 @@
-package org.aiofs.image.raw;
+package org.aiofs.aio;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -6,46 +6,49 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.StampedLock;
 
 import com.kenai.jffi.MemoryIO;
-import org.aiofs.aio.BufferPool;
-import org.aiofs.aio.Futures;
-import org.aiofs.aio.HostFile;
-import org.aiofs.aio.IoEngine;
-import org.aiofs.aio.IoRequest;
 
 /**
- * Guest requests at any offset and length on a file opened O_DIRECT, which takes only
- * requests aligned to its logical block size. Aligned requests pass through; others go
+ * Requests at any offset and length on a file that takes only requests aligned to a block
+ * size: a file opened O_DIRECT (its logical block size, and aligned memory too), or an NBD
+ * export with a minimum block size. Aligned requests pass through; others go
  * through an aligned bounce buffer, and unaligned writes become read-modify-write of the
  * blocks they touch. Those run under an exclusive lock (aligned writes share it), so a
  * concurrent write to the same block is never lost between the read and the write back.
  * Bounce buffers come from a pool: the FUSE buffer is never sector-aligned, so nearly every
  * request on a block device takes this path.
  */
-final class DirectIoAligner {
+public final class RequestAligner {
     private final HostFile file;
     private final IoEngine engine;
     private final int alignment;
+    private final boolean alignedMemory;
     private final StampedLock blocks = new StampedLock();
     /** A FUSE request (128 KiB at most) widened to whole blocks at both ends. */
     private final BufferPool bounces;
 
-    DirectIoAligner(HostFile file, IoEngine engine) {
+    /**
+     * @param alignment     the block size offsets and lengths must be multiples of
+     * @param alignedMemory buffers' addresses must be aligned too (O_DIRECT)
+     */
+    public RequestAligner(HostFile file, IoEngine engine, int alignment, boolean alignedMemory) {
         this.file = file;
         this.engine = engine;
-        this.alignment = file.alignment();
+        this.alignment = alignment;
+        this.alignedMemory = alignedMemory;
         this.bounces = new BufferPool((128 << 10) + 2 * alignment, alignment, 64);
     }
 
-    boolean aligned(long offset, ByteBuffer buffer) {
-        return offset % alignment == 0 && buffer.remaining() % alignment == 0 && buffer.isDirect()
-                && (MemoryIO.getInstance().getDirectBufferAddress(buffer) + buffer.position()) % alignment == 0;
+    public boolean aligned(long offset, ByteBuffer buffer) {
+        return offset % alignment == 0 && buffer.remaining() % alignment == 0 && (!alignedMemory
+                || buffer.isDirect()
+                && (MemoryIO.getInstance().getDirectBufferAddress(buffer) + buffer.position()) % alignment == 0);
     }
 
-    boolean aligned(long offset, long length) {
+    public boolean aligned(long offset, long length) {
         return offset % alignment == 0 && length % alignment == 0;
     }
 
-    CompletableFuture<Long> read(long offset, ByteBuffer dst) {
+    public CompletableFuture<Long> read(long offset, ByteBuffer dst) {
         if (aligned(offset, dst)) {
             return engine.submit(new IoRequest.Read(file, offset, dst));
         }
@@ -59,7 +62,7 @@ final class DirectIoAligner {
         }).whenComplete((n, e) -> bounces.release(bounce));
     }
 
-    CompletableFuture<Void> write(long offset, ByteBuffer src) {
+    public CompletableFuture<Void> write(long offset, ByteBuffer src) {
         if (aligned(offset, src.remaining())) {
             // whole blocks: no read needed, at most a copy into an aligned buffer
             ByteBuffer bounce = aligned(offset, src) ? null : bounces.acquire(src.remaining());
@@ -89,7 +92,7 @@ final class DirectIoAligner {
     }
 
     /** Zeroes a range: the aligned middle by the engine's zero request, unaligned ends written as zero bytes. */
-    CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
+    public CompletableFuture<Void> writeZeroes(long offset, long length, boolean unmap) {
         long middleStart = alignUp(offset);
         long middleEnd = alignDown(offset + length);
         if (middleStart >= middleEnd) {

@@ -1,0 +1,257 @@
+package org.aiofs.fs.kernel;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+import org.aiofs.aio.nativeio.Errno;
+import org.aiofs.aio.nativeio.Native;
+import org.aiofs.fs.ImageFileSystem;
+import org.aiofs.fs.log.ServerLog;
+
+/**
+ * Serves one mounted connection: answers INIT, then runs the reader threads, each on its own
+ * descriptor (a clone of the mount's, when the device can be opened again), until the
+ * kernel says the mount is gone (ENODEV); then waits for the requests still in flight.
+ * A reader reads a request, hands it to the dispatcher and reads the next one: requests in
+ * the image wait in the engine, not in a thread.
+ */
+public final class KernelSession implements FuseRequest.RequestEnd {
+    /** Async requests the kernel may keep in flight (reads, async direct I/O): QD32 and more. */
+    static final int MAX_BACKGROUND = 64;
+
+    private final ImageFileSystem fs;
+    private final FuseChannel mountChannel;
+    private final String device;
+    private final int readers;
+    private final CountDownLatch initialized = new CountDownLatch(1);
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong rejectedReplies = new AtomicLong();
+    private final Object idle = new Object();
+    private final List<FuseChannel> clones = new ArrayList<>();
+    private final UnaryOperator<RequestHandler> handlerWrapper;
+    private volatile Connection connection;
+    private volatile RequestDispatcher dispatcher;
+    private volatile RequestHandler handler;
+    private volatile RequestBufferPool buffers;
+    private volatile String cloneProblem;
+
+    /**
+     * @param mountChannel the descriptor the mount was made with
+     * @param device       the FUSE device, opened again for each clone
+     * @param readers      reader threads (1: one thread serves everything, as libfuse -s)
+     */
+    public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers) {
+        this(fs, mountChannel, device, readers, UnaryOperator.identity());
+    }
+
+    /** @param handlerWrapper wraps the dispatcher (tests inject faults into replies with it) */
+    KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                  UnaryOperator<RequestHandler> handlerWrapper) {
+        this.fs = fs;
+        this.mountChannel = mountChannel;
+        this.device = device;
+        this.readers = readers;
+        this.handlerWrapper = handlerWrapper;
+    }
+
+    /** How many reader threads by default: enough to keep two CPUs' worth of requests moving. */
+    public static int defaultReaders() {
+        return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Counted down once INIT has been answered: the mount serves from then on. */
+    public CountDownLatch initialized() {
+        return initialized;
+    }
+
+    /** Serves until the mount is gone, then waits until every request in flight has completed. */
+    public void serve() throws IOException {
+        int maxPages = InitNegotiation.maxPages();
+        buffers = new RequestBufferPool(maxPages * 4096, MAX_BACKGROUND + 4 * readers + 16);
+        try {
+            if (!init(maxPages)) {
+                return;
+            }
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < readers; i++) {
+                FuseChannel channel = channelFor(i);
+                Thread t = new Thread(() -> readLoop(channel), "aiofs-fuse-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            awaitIdle();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while serving the mount", e);
+        } finally {
+            clones.forEach(FuseChannel::close);
+            if (inFlight.get() == 0) {
+                buffers.close();
+            }
+        }
+    }
+
+    /** Reads requests until INIT and answers it; false if the mount went away first. */
+    private boolean init(int maxPages) throws IOException, InterruptedException {
+        while (true) {
+            RequestBuffer b = buffers.acquire();
+            long n = readRequest(mountChannel, b);
+            if (n < 0) {
+                buffers.release(b);
+                return false;
+            }
+            FuseRequest r = FuseRequest.decode(mountChannel, b, this, (int) n);
+            if (r == null) {
+                ServerLog.error("FUSE: expected INIT, got " + n + " bytes with a bad header; dropped");
+                buffers.release(b);
+                continue;
+            }
+            inFlight.incrementAndGet();
+            if (r.opcode() != FuseOpcode.INIT) {
+                ServerLog.error("FUSE: expected INIT, got " + r + "; answered EIO");
+                r.replyError(Errno.EIO);
+                continue;
+            }
+            Connection c = InitNegotiation.answer(r, maxPages, MAX_BACKGROUND);
+            if (c == null) {
+                continue; // a newer major: the kernel sends INIT again
+            }
+            connection = c;
+            dispatcher = new RequestDispatcher(fs, c);
+            handler = handlerWrapper.apply(dispatcher);
+            ServerLog.info("FUSE " + c.kernelMajor() + "." + c.kernelMinor() + " kernel, speaking 7." + c.minor()
+                    + ": requests up to " + c.maxWrite() / 1024 + " KiB, " + c.maxBackground()
+                    + " in flight; features " + String.join(" ", c.granted())
+                    + (c.refused().isEmpty() ? "" : "; not offered by the kernel: " + String.join(", ", c.refused())));
+            initialized.countDown();
+            return true;
+        }
+    }
+
+    /** Reader 0 uses the mount's descriptor; the others a clone each, or the same one if cloning fails. */
+    private FuseChannel channelFor(int index) {
+        if (index == 0 || cloneProblem != null) {
+            return mountChannel;
+        }
+        try {
+            FuseChannel clone = mountChannel.cloneChannel(device, index);
+            clones.add(clone);
+            return clone;
+        } catch (IOException e) {
+            cloneProblem = e.getMessage();
+            ServerLog.info("FUSE: readers share one descriptor: " + e.getMessage());
+            return mountChannel;
+        }
+    }
+
+    private void readLoop(FuseChannel channel) {
+        try {
+            while (true) {
+                RequestBuffer b = buffers.acquire();
+                long n = readRequest(channel, b);
+                if (n < 0) {
+                    buffers.release(b);
+                    return;
+                }
+                FuseRequest r = FuseRequest.decode(channel, b, this, (int) n);
+                if (r == null) {
+                    ServerLog.error("FUSE: a request of " + n + " bytes with a bad header on " + channel
+                            + "; dropped");
+                    buffers.release(b);
+                    continue;
+                }
+                inFlight.incrementAndGet();
+                handler.dispatch(r);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            ServerLog.error("FUSE: reader on " + channel + " stopped: " + e);
+        }
+    }
+
+    /**
+     * One request's length, or -1 once the mount is gone (ENODEV). Interrupted reads and
+     * requests withdrawn before they were read (ENOENT) are simply read again.
+     */
+    private long readRequest(FuseChannel channel, RequestBuffer b) throws IOException {
+        while (true) {
+            long n = channel.read(b.readAddress(), b.readCapacity());
+            if (n >= 0) {
+                return n;
+            }
+            int errno = (int) -n;
+            if (errno == Errno.EINTR || errno == Errno.EAGAIN || errno == Errno.ENOENT) {
+                continue;
+            }
+            if (errno == Errno.ENODEV) {
+                return -1;
+            }
+            throw new IOException("reading " + channel + " failed: " + Native.describe(errno));
+        }
+    }
+
+    /** A request was answered (or needs none): log a reply the kernel refused, recycle the buffer. */
+    @Override
+    public void replied(FuseRequest request, int writeErrno, int replyLength, boolean fellBack) {
+        try {
+            if (writeErrno != 0 && writeErrno != Errno.ENODEV) {
+                rejectedReplies.incrementAndGet();
+                // ENOENT: the request was aborted or interrupted and answered meanwhile
+                ServerLog.error("FUSE: the kernel refused the " + replyLength + "-byte reply to " + request + ": "
+                        + Native.describe(writeErrno) + (fellBack ? "; answered EIO instead" : ""));
+            }
+        } finally {
+            buffers.release(request.buffer());
+            if (inFlight.decrementAndGet() == 0) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void awaitIdle() throws InterruptedException {
+        synchronized (idle) {
+            long waited = 0;
+            while (inFlight.get() > 0) {
+                idle.wait(1000);
+                if (++waited % 10 == 0) {
+                    ServerLog.info("waiting for " + inFlight.get() + " request(s) still in the image");
+                }
+            }
+        }
+    }
+
+    /** For info.json: the protocol and features agreed, the readers and descriptors. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", "kernel");
+        Connection c = connection;
+        if (c != null) {
+            m.putAll(c.describe());
+        }
+        m.put("readers", readers);
+        m.put("cloned_descriptors", clones.size());
+        if (cloneProblem != null) {
+            m.put("clone_problem", cloneProblem);
+        }
+        RequestBufferPool pool = buffers;
+        m.put("request_buffers", pool == null ? 0 : pool.allocated());
+        m.put("requests_in_flight", Math.max(0, inFlight.get()));
+        m.put("rejected_replies", rejectedReplies.get());
+        RequestDispatcher d = dispatcher;
+        m.put("nodes_held_by_kernel", d == null ? 0 : d.nodes().size());
+        m.put("interrupts", d == null ? 0 : d.interrupts());
+        m.put("unserved_opcodes", d == null ? List.of() : d.unservedOpcodes());
+        return m;
+    }
+}

@@ -1,0 +1,239 @@
+package org.aiofs.fs.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+import org.aiofs.fs.ImageFileSystem;
+import org.aiofs.fs.layout.MountLayout;
+import org.aiofs.fs.mount.FuseUnmount;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel transport on a real mount, in front of an image whose reads wait at a gate:
+ * what reaches the image at once shows that no thread waits per request in flight, and
+ * faults (interrupts, unknown requests, refused replies) leave the mount serving.
+ * Needs root and /dev/fuse, as every mount test.
+ */
+class KernelSessionTest {
+    private static final int READERS = 4;
+    private static final long SIZE = 64L << 20;
+
+    @TempDir
+    Path dir;
+
+    private GatedImage image;
+    private ImageFileSystem fs;
+    private KernelMount mount;
+    private KernelSession session;
+    private Thread server;
+    private volatile Throwable serverFailure;
+    private Path mnt;
+    private String connection;
+
+    private void start(boolean writableMount, UnaryOperator<RequestHandler> faults) throws Exception {
+        image = new GatedImage(SIZE);
+        fs = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
+        mnt = Files.createDirectory(dir.resolve("mnt"));
+        mount = KernelMount.mount(mnt, KernelMountOptions.of("gated-test", !writableMount, List.of()),
+                "/dev/fuse", "fusermount3", dir);
+        connection = connectionOf(mnt);
+        session = new KernelSession(fs, mount.channel(), "/dev/fuse", READERS, faults);
+        server = new Thread(() -> {
+            try {
+                session.serve();
+            } catch (Throwable t) {
+                serverFailure = t;
+            }
+        }, "test-fuse-server");
+        server.start();
+        assertTrue(session.initialized().await(20, TimeUnit.SECONDS), "INIT was not answered");
+        image.closeGate();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (image == null) {
+            return;
+        }
+        image.openGate();
+        FuseUnmount.run(mnt, true);
+        server.join(TimeUnit.SECONDS.toMillis(30));
+        boolean stuck = server.isAlive();
+        if (stuck) {
+            abortConnection();
+            server.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        mount.close();
+        fs.close();
+        assertTrue(!stuck, "the session did not end after the unmount");
+        assertNull(serverFailure, "the session failed");
+    }
+
+    /** Sixteen threads each read: all sixteen requests wait in the image, served by four reader threads. */
+    @Test
+    void parallelReadsWaitInTheImageNotInReaderThreads() throws Exception {
+        start(false, UnaryOperator.identity());
+        ExecutorService callers = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<ByteBuffer>> reads = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                long offset = i * 65536L;
+                reads.add(callers.submit(() -> {
+                    try (FileChannel ch = FileChannel.open(mnt.resolve("disk.raw"))) {
+                        ByteBuffer b = ByteBuffer.allocate(4096);
+                        ch.read(b, offset);
+                        return b.flip();
+                    }
+                }));
+            }
+            assertTrue(image.awaitWaiting(16, 30), "only " + image.waitingNow() + " of 16 reads reached the image"
+                    + " at once with " + READERS + " reader threads");
+            image.openGate();
+            for (int i = 0; i < 16; i++) {
+                ByteBuffer b = reads.get(i).get(30, TimeUnit.SECONDS);
+                assertEquals(4096, b.remaining());
+                assertEquals(GatedImage.expected(i * 65536L + 4095), b.get(4095), "read " + i);
+            }
+        } finally {
+            image.openGate();
+            callers.shutdownNow();
+        }
+    }
+
+    /** One process with a queue of 16 O_DIRECT reads (libaio): async direct I/O brings all 16 to the image. */
+    @Test
+    void oneQueueOfSixteenDirectReadsReachesTheImageAtOnce() throws Exception {
+        start(false, UnaryOperator.identity());
+        Process fio = new ProcessBuilder("fio", "--name=queue", "--filename=" + mnt.resolve("disk.raw"),
+                "--rw=randread", "--bs=4k", "--direct=1", "--ioengine=libaio", "--iodepth=16", "--number_ios=16",
+                "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
+        try {
+            assertTrue(image.awaitWaiting(16, 30), "only " + image.waitingNow() + " of fio's 16 queued reads"
+                    + " reached the image at once");
+            image.openGate();
+            assertTrue(fio.waitFor(30, TimeUnit.SECONDS), "fio did not finish");
+            assertEquals(0, fio.exitValue(), new String(fio.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            image.openGate();
+            fio.destroyForcibly();
+        }
+    }
+
+    /** A reader interrupted by a signal: the kernel sends INTERRUPT, which is counted, and nothing hangs. */
+    @Test
+    void interruptedReadIsAnsweredAndTheMountKeepsServing() throws Exception {
+        start(false, UnaryOperator.identity());
+        Process dd = new ProcessBuilder("dd", "if=" + mnt.resolve("disk.raw"), "of=/dev/null", "bs=4k", "count=1",
+                "skip=100").redirectErrorStream(true).start();
+        try {
+            assertTrue(image.awaitWaiting(1, 30), "dd's read did not reach the image");
+            new ProcessBuilder("kill", "-INT", String.valueOf(dd.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            assertTrue(eventually(() -> ((Number) session.describe().get("interrupts")).longValue() >= 1),
+                    "no INTERRUPT arrived: " + session.describe());
+            image.openGate();
+            assertTrue(dd.waitFor(30, TimeUnit.SECONDS), "dd still waits");
+        } finally {
+            image.openGate();
+            dd.destroyForcibly();
+        }
+        assertEquals(GatedImage.expected(12345), readByte(12345), "the mount serves after the interrupt");
+    }
+
+    /** A request nothing here serves (CREATE, then MKNOD) is answered ENOSYS and named; the mount serves on. */
+    @Test
+    void unknownRequestIsAnsweredEnosys() throws Exception {
+        start(true, UnaryOperator.identity());
+        Process touch = new ProcessBuilder("touch", mnt.resolve("new-file").toString()).redirectErrorStream(true)
+                .start();
+        assertTrue(touch.waitFor(30, TimeUnit.SECONDS));
+        String said = new String(touch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertNotEquals(0, touch.exitValue());
+        assertTrue(said.contains("Function not implemented"), said);
+        assertTrue(session.describe().get("unserved_opcodes").toString().contains("CREATE"),
+                session.describe().toString());
+        image.openGate();
+        assertEquals(GatedImage.expected(777), readByte(777));
+    }
+
+    /**
+     * A reply the kernel refuses (here a STATFS reply a byte short, as a bug would make it):
+     * the caller gets EIO rather than hanging, the refusal is counted, the mount serves on.
+     */
+    @Test
+    void refusedReplyIsCountedAndTheCallerDoesNotHang() throws Exception {
+        start(false, dispatcher -> r -> {
+            if (r.opcode() == FuseOpcode.STATFS) {
+                ByteBuffer out = r.replyRoom(80);
+                for (int i = 0; i < 80; i += 8) {
+                    out.putLong(i, 0);
+                }
+                r.reply(79);
+            } else {
+                dispatcher.dispatch(r);
+            }
+        });
+        Process stat = new ProcessBuilder("stat", "-f", mnt.toString()).redirectErrorStream(true).start();
+        assertTrue(stat.waitFor(30, TimeUnit.SECONDS), "statfs hangs");
+        String said = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertNotEquals(0, stat.exitValue(), said);
+        assertTrue(said.contains("Input/output error"), said);
+        assertEquals(1L, session.describe().get("rejected_replies"));
+        image.openGate();
+        assertEquals(GatedImage.expected(4096), readByte(4096));
+    }
+
+    private byte readByte(long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(mnt.resolve("disk.raw"))) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            return b.get(0);
+        }
+    }
+
+    /** Polls a condition the kernel brings about on its own, until a deadline. */
+    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** The FUSE connection number of a mount (the minor of its device, as mountinfo gives it). */
+    private static String connectionOf(Path mountPoint) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f[4].equals(mountPoint.toString())) {
+                return f[2].split(":")[1];
+            }
+        }
+        throw new IOException(mountPoint + " is not mounted");
+    }
+
+    /** A session that did not end: abort its connection so that nothing stays hung. */
+    private void abortConnection() throws IOException {
+        Files.writeString(Path.of("/sys/fs/fuse/connections", connection, "abort"), "1");
+    }
+}
