@@ -19,6 +19,11 @@ import org.aiofs.aio.nativeio.OpenFlags;
  */
 public final class HostFile implements Closeable {
     private static final long BLKSSZGET = 0x1268;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BLOCKS = 0x400;
+    /** struct statx: 256 bytes, stx_blocks at offset 48 (after mask, blksize, attributes, nlink, uid, gid, mode, ino, size). */
+    private static final int STATX_SIZE = 256;
+    private static final int STATX_BLOCKS_OFFSET = 48;
 
     private final Path path;
     private final int fd;
@@ -234,6 +239,18 @@ public final class HostFile implements Closeable {
             throw new HostIoException(call, path, offset, errno);
         }
         return result;
+    }
+
+    /**
+     * Bytes the file takes on the host: its allocated 512-byte blocks (st_blocks, what du
+     * and qemu-img's "disk size" count), preallocated extents included.
+     */
+    public long allocatedBytes() throws HostIoException {
+        Pointer statx = Memory.allocate(Native.runtime(), STATX_SIZE);
+        if (Native.libc().statx(fd(), "", AT_EMPTY_PATH, STATX_BLOCKS, statx) != 0) {
+            throw new HostIoException("statx", path, -1, Native.errno());
+        }
+        return statx.getLong(STATX_BLOCKS_OFFSET) * 512;
     }
 
     public boolean isClosed() {

@@ -11,7 +11,7 @@ import org.aiofs.aio.HostFile;
  * What `aiofs info` reports about an opened image, as `qemu-img info` does. Fields a
  * format does not have are null.
  *
- * @param allocatedBytes bytes the image's files hold on the host ("disk size")
+ * @param allocatedBytes bytes the image file takes on the host (qemu-img's "disk size")
  * @param backingFile    the backing name as the image spells it
  * @param backingChain   every level below this image, nearest first (resolved file, format)
  * @param dirty          qcow2's dirty flag (null for formats without one)
@@ -59,21 +59,12 @@ public record ImageInfo(
         return chain;
     }
 
-    /** The file's data extents, found with SEEK_DATA/SEEK_HOLE. */
+    /**
+     * qemu-img info's "disk size": the blocks the image file takes on the host (st_blocks),
+     * preallocated ones included. Files the image names are not added, as qemu-img 7.2 does
+     * not add a qcow2 image's external data file.
+     */
     public static long allocatedBytes(HostFile file) throws IOException {
-        long size = file.size();
-        long total = 0;
-        long pos = 0;
-        while (pos < size) {
-            long data = file.seekData(pos);
-            if (data < 0) {
-                break;
-            }
-            long hole = file.seekHole(data);
-            long end = hole < 0 ? size : hole;
-            total += end - data;
-            pos = end;
-        }
-        return total;
+        return file.allocatedBytes();
     }
 }

@@ -22,6 +22,18 @@ public final class Mounts {
         }
     }
 
+    /** The mount's options as the kernel shows them (mountinfo's sixth field, e.g. "ro,nosuid,nodev,relatime"). */
+    public static String mountOptions(Path mountPoint) {
+        String wanted = " " + mountPoint.toAbsolutePath().normalize() + " ";
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(line -> line.contains(wanted))
+                    .reduce((first, last) -> last).map(line -> line.split(" ")[5])
+                    .orElseThrow(() -> new AssertionError(mountPoint + " is not mounted"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Waits for an event the kernel finishes on its own (auto_unmount after a server died),
      * checking the mount table until it holds or the deadline passes.

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PackageCyclesTest {
     @ParameterizedTest
-    @ValueSource(strings = {"aio", "image-formats", "fs"})
+    @ValueSource(strings = {"aio", "image-formats", "fs", "dist"})
     void packagesOfEachModuleHaveNoCycles(String module) {
         Path classes = Path.of(System.getProperty("aiofs.root", "..")).resolve(module).resolve("target/classes");
         assertTrue(Files.isDirectory(classes), classes + " is not built");

@@ -58,7 +58,7 @@ class StoppedServerTest {
             m.forgetMount();
             assertFalse(Mounts.isMounted(m.mountPoint()));
             assertNotEquals(0, reader.get(60, TimeUnit.SECONDS).exitCode(), "the waiting reader must fail");
-            assertFalse(ProcessHandle.of(m.serverPid()).map(ProcessHandle::isAlive).orElse(false),
+            assertFalse(MountedImage.isRunning(m.serverPid()),
                     "the resumed server must have closed the image and exited");
         } finally {
             Commands.run("kill", "-CONT", Long.toString(m.serverPid()));

@@ -3,6 +3,7 @@ package org.aiofs.it;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Device;
@@ -19,19 +20,28 @@ import org.testcontainers.utility.DockerImageName;
  */
 public final class ToolsContainer implements AutoCloseable {
     public static final String IMAGE = "aiofs-test-base:latest";
+    /** The base image plus what the aiofs package needs from Debian (a Java runtime, libfuse2), man-db and bash-completion. */
+    public static final String JRE_IMAGE = "aiofs-test-jre:latest";
 
     private final GenericContainer<?> container;
 
-    @SuppressWarnings("resource")
     public ToolsContainer(Path hostDir, List<String> devices) {
-        container = new GenericContainer<>(DockerImageName.parse(IMAGE))
-                .withImagePullPolicy(image -> false)
+        this(IMAGE, hostDir, Map.of(), devices);
+    }
+
+    /** {@code readOnly}: more host directories, each bound read-only where the map says. */
+    @SuppressWarnings("resource")
+    public ToolsContainer(String image, Path hostDir, Map<Path, String> readOnly, List<String> devices) {
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
+                .withImagePullPolicy(i -> false)
                 .withNetworkMode("none")
                 .withCommand("sleep", "infinity")
                 .withFileSystemBind(hostDir.toString(), "/work", BindMode.READ_WRITE)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withCapAdd(Capability.SYS_ADMIN)
                         .withDevices(devices.stream().map(Device::parse).toList()));
+        readOnly.forEach((host, inside) -> c.withFileSystemBind(host.toString(), inside, BindMode.READ_ONLY));
+        container = c;
         container.start();
     }
 

@@ -10,7 +10,8 @@ import jnr.ffi.types.ssize_t;
 
 /**
  * The few libc calls aiofs needs that the JDK does not offer: positional vectored I/O,
- * fallocate, lseek(SEEK_DATA/SEEK_HOLE), ioctl on block devices and OFD locks.
+ * fallocate, lseek(SEEK_DATA/SEEK_HOLE), ioctl on block devices, OFD locks, and statx for the
+ * blocks a file takes.
  * Buffers are passed as raw addresses so that direct ByteBuffers (and the FUSE
  * buffer) travel without a copy.
  */
@@ -40,6 +41,9 @@ public interface LibC {
     @SaveError int fcntl(int fd, int cmd, @In @Out Pointer arg);
 
     @SaveError int fcntl(int fd, int cmd, int arg);
+
+    /** glibc's statx(2) wrapper; struct statx has the same layout on every architecture. */
+    @SaveError int statx(int dirfd, String path, int flags, int mask, @Out Pointer statxbuf);
 
     /** flags: MNT_FORCE (1) aborts a FUSE connection, MNT_DETACH (2) detaches lazily. */
     @SaveError int umount2(String target, int flags);

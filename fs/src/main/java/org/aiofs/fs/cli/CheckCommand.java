@@ -37,25 +37,14 @@ public final class CheckCommand implements Callable<Integer> {
             description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
     String format;
 
-    @Option(names = "--repair", arity = "0..1", paramLabel = "leaks|all", preprocessor = BareRepair.class,
+    @Option(names = "--repair", arity = "0..1", paramLabel = "leaks|all", fallbackValue = "leaks",
+            preprocessor = AttachedValueOnly.class,
             description = "Repair: 'leaks' (also a bare --repair) lowers refcounts that are too high and fixes"
                     + " COPIED flags when that is then safe; 'all' also raises refcounts that are too low.")
     String repair;
 
     @Option(names = "-r", paramLabel = "leaks|all", description = "As qemu-img check -r: same as --repair=MODE.")
     String repairShort;
-
-    /** A bare --repair means leaks; a value must be attached (--repair=all) so IMAGE is never taken for one. */
-    static final class BareRepair implements CommandLine.IParameterPreprocessor {
-        @Override
-        public boolean preprocess(java.util.Stack<String> args, CommandLine.Model.CommandSpec spec,
-                CommandLine.Model.ArgSpec arg, Map<String, Object> info) {
-            if (" ".equals(info.get("separator"))) {
-                args.push("leaks");
-            }
-            return false;
-        }
-    }
 
     @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")

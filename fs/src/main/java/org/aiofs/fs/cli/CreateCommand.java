@@ -22,12 +22,15 @@ import picocli.CommandLine.Parameters;
 
 /** `aiofs create`: a new empty image, as qemu-img create makes it; an existing file is never overwritten. */
 @Command(name = "create", mixinStandardHelpOptions = true,
-        description = {"Create a new empty image: raw (a sparse file) or qcow2 (v3, or v2 with compat=0.10).",
+        description = {"Create a new empty image: raw (a sparse file) or qcow2 (version 3, or version 2 with"
+                + " -o compat=0.10).",
                 "Unlike qemu-img, an existing file is refused rather than overwritten."},
-        footer = {"", "qcow2 options (-o, comma separated): cluster_size=512..2M (64k), compression_type=zlib|zstd,",
-                "extended_l2=on|off, refcount_bits=1|2|4|8|16|32|64 (16), lazy_refcounts=on|off, compat=0.10|1.1.",
-                "SIZE takes qemu-img's suffixes K, M, G, T, P, E (powers of 1024); with -b and no SIZE the",
-                "backing image's virtual size is used.",
+        footer = {"", "qcow2 options (-o, comma separated; defaults in brackets):",
+                "  cluster_size=512..2M [64k]       compression_type=zlib|zstd [zlib]",
+                "  extended_l2=on|off [off]         refcount_bits=1|2|4|8|16|32|64 [16]",
+                "  lazy_refcounts=on|off [off]      compat=0.10|1.1 [1.1]",
+                "SIZE takes qemu-img's suffixes K, M, G, T, P, E (powers of 1024). With -b and no SIZE, the"
+                        + " backing image's virtual size is used.",
                 "", "Exit codes: 0 created, 1 failure (one line on stderr says why), 2 usage error."})
 public final class CreateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", defaultValue = "raw",
@@ -66,8 +69,8 @@ public final class CreateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (!driver.capabilities().create()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "aiofs cannot create " + driver.name()
-                    + " images");
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot create " + driver.name()
+                    + " images (aiofs reads them; qemu-img create makes them)");
         }
         if (backingFormat != null && backing == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-F needs -b");

@@ -41,6 +41,10 @@ public final class InfoCommand implements Callable<Integer> {
             description = "Output format (default: ${DEFAULT-VALUE}); JSON uses qemu-img's keys.")
     ReportFormat output;
 
+    @Option(names = "--backing-chain", description = "Describe every image of the backing chain, top first, as"
+            + " qemu-img info --backing-chain does (JSON: a list).")
+    boolean backingChain;
+
     @Option(names = "--allow-backing", paramLabel = "DIR|any",
             description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
                     + " (any). By default they must lie inside the image's own directory tree."})
@@ -70,21 +74,24 @@ public final class InfoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter err = spec.commandLine().getErr();
-        ImageInfo info;
+        List<ImageInfo> chain = new ArrayList<>();
         try (IoEngine engine = new SyncEngine();
                 BlockImage img = new ImageOpener(engine).withPolicy(policy)
                         .withNotices(note -> err.println("aiofs: note: " + note)).open(location, format, true)) {
-            info = ImageDrivers.describe(img);
+            for (BlockImage level = img; level != null; level = backingChain ? level.backing() : null) {
+                chain.add(ImageDrivers.describe(level));
+            }
         } catch (java.io.IOException e) {
             spec.commandLine().getErr().println("aiofs: " + e.getMessage());
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output == ReportFormat.json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(ImageInfoReport.json(info)));
+            Object json = backingChain ? chain.stream().map(ImageInfoReport::json).toList()
+                    : ImageInfoReport.json(chain.get(0));
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         } else {
-            out.print(ImageInfoReport.text(info));
+            out.print(String.join("\n", chain.stream().map(ImageInfoReport::text).toList()));
         }
         out.flush();
         return 0;

@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.aiofs.fs.kernel.KernelMountOptions;
 import org.aiofs.fs.mount.BackgroundMount;
 import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
+import org.aiofs.fs.mount.Overlay;
 import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.ImageLocation;
 import org.aiofs.fs.mount.Transport;
@@ -25,8 +27,12 @@ import picocli.CommandLine.Parameters;
                         + "nbds://... (TLS), nbd+unix:///EXPORT?socket=PATH.",
                 "Returns once the mount serves (the server keeps running in the background), "
                         + "or fails with the server's error."},
-        footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
-                "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
+        footer = {"", "Each background server logs to a file of its own, named after the mountpoint, in /run/aiofs"
+                + " (root) or $XDG_RUNTIME_DIR/aiofs; `aiofs info MOUNTPOINT` shows which.",
+                "mount(8) and fstab: `mount -t fuse.aiofs IMAGE DIR -o ro,format=qcow2` and lines such as"
+                        + " `/vm/disk.qcow2 /mnt/vm fuse.aiofs ro,noauto 0 0` run aiofs through mount.fuse.aiofs;"
+                        + " `umount DIR` waits as `aiofs unmount` does.",
+                "", "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure, 2 usage error."})
 public final class MountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image: a file or an NBD URI.")
     String image;
@@ -62,10 +68,23 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the server's pid to FILE.")
     Path pidFile;
 
-    @Option(names = "-o", paramLabel = "OPTION", split = ",",
-            description = "FUSE mount options passed on, e.g. allow_other (which always comes with"
-                    + " default_permissions: file modes are enforced for every user).")
+    @Option(names = "-o", paramLabel = "OPTION", split = ",", preprocessor = MountOptionPreprocessor.class,
+            description = {"Options as mount(8) and fstab write them, comma separated: ro (= --read-only), rw,"
+                    + " aiofs's own long options as NAME=VALUE (format=qcow2, engine=, cache=, transport=,"
+                    + " overlay[=FILE], allow-backing=DIR), FUSE's allow_other (which always comes with"
+                    + " default_permissions: file modes are enforced for every user), default_permissions, nodev,"
+                    + " nosuid, noexec, exec, and for --transport libfuse2 also allow_root and nonempty; noauto,"
+                    + " nofail, _netdev, x-* and the access-time options are ignored, dev and suid dropped,"
+                    + " anything else refused."})
     List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--overlay", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
+            preprocessor = AttachedValueOnly.class,
+            description = {"Open IMAGE read-only (a shared lock) and send every write to a qcow2 overlay whose"
+                    + " backing file is IMAGE: a temporary one removed at unmount, or FILE (--overlay=FILE),"
+                    + " kept for later: `qemu-img commit FILE` merges it into IMAGE. An existing FILE is reused"
+                    + " when it is an overlay of IMAGE."})
+    String overlay;
 
     @Option(names = "--allow-backing", paramLabel = "DIR|any",
             description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
@@ -81,6 +100,9 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
     boolean notifyReady;
 
+    @Option(names = "--log-file", hidden = true, description = "The log this server writes to (set by the launcher).")
+    Path logFile;
+
     @Option(names = "--no-auto-unmount", hidden = true,
             description = "Leave a dead mount behind if the server dies (to test that unmount clears it).")
     boolean noAutoUnmount;
@@ -92,6 +114,10 @@ public final class MountCommand implements Callable<Integer> {
             NamedFilePolicy.fromOptions(allowBacking);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (readOnly && overlay != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--overlay makes the mount writable (the image itself stays untouched): drop --read-only (-o ro)");
         }
         Transport fuseTransport;
         ImageLocation location;
@@ -105,12 +131,23 @@ public final class MountCommand implements Callable<Integer> {
         if (!location.isRemote()) {
             location = ImageLocation.of(location.path().toAbsolutePath());
         }
+        Overlay overlayRequest = overlay == null ? null
+                : overlay.isEmpty() ? Overlay.temporary() : new Overlay(Path.of(overlay).toAbsolutePath());
+        MountOptions options = new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat, readOnly, engine,
+                cache, fuseTransport, singleThreaded, fuseOptions, pidFile == null ? null : pidFile.toAbsolutePath(),
+                notifyReady, !noAutoUnmount, allowBacking, overlayRequest, logFile);
+        if (fuseTransport == Transport.KERNEL) {
+            try {
+                // refused here, in one line, rather than in the background server's log
+                KernelMountOptions.of(options.fsName(), readOnly, options.userFuseOptions());
+            } catch (IllegalArgumentException e) {
+                System.err.println("aiofs: " + e.getMessage());
+                return 1;
+            }
+        }
         if (foreground) {
             try {
-                new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
-                        readOnly, engine, cache, fuseTransport, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
-                        allowBacking)).run();
+                new MountServer(options).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -119,10 +156,10 @@ public final class MountCommand implements Callable<Integer> {
         }
         try {
             if (!location.isRemote()) {
-                Preflight.checkImage(location.path(), readOnly);
+                Preflight.checkImage(location.path(), readOnly || overlayRequest != null);
             }
             Preflight.checkMountPoint(mountPoint);
-            Preflight.checkFuse(fuseTransport);
+            Preflight.checkFuseDevice(fuseTransport);
             BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
@@ -150,6 +187,9 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (noAutoUnmount) {
             args.add("--no-auto-unmount");
+        }
+        if (overlay != null) {
+            args.add(overlay.isEmpty() ? "--overlay" : "--overlay=" + Path.of(overlay).toAbsolutePath());
         }
         for (String a : allowBacking) {
             args.add("--allow-backing=" + (a.equals("any") ? a : Path.of(a).toAbsolutePath().toString()));

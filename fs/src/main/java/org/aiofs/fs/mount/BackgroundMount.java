@@ -31,21 +31,17 @@ public final class BackgroundMount {
      */
     public static void start(List<String> serverArguments, Path mountPoint) throws MountException, IOException {
         RuntimeFiles files = RuntimeFiles.forMountPoint(MountPaths.canonical(mountPoint));
-        Path log = files.logFile();
-        Files.deleteIfExists(log);
+        Path log = files.newLogFile();
 
         List<String> command = new ArrayList<>();
         if (Preflight.onPath("setsid")) {
             command.add("setsid");
         }
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.add("-XX:+UseSerialGC");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("org.aiofs.fs.cli.AiofsCommand");
+        command.addAll(SelfCommand.server());
         command.add("mount");
         command.add("--foreground");
         command.add("--notify-ready");
+        command.add("--log-file=" + log);
         command.addAll(serverArguments);
 
         Process server = new ProcessBuilder(command)
@@ -84,24 +80,6 @@ public final class BackgroundMount {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        throw new MountException(serverError(log));
-    }
-
-    /** The server's last error line; its whole log stays in the log file. */
-    private static String serverError(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                String l = lines.get(i).trim();
-                int at = l.indexOf("aiofs: ");
-                if (at >= 0) {
-                    return l.substring(at + "aiofs: ".length());
-                }
-            }
-            return lines.isEmpty() ? "the server exited without a word (log: " + log + ")"
-                    : lines.get(lines.size() - 1).trim();
-        } catch (IOException e) {
-            return "the server exited; its log " + log + " is unreadable: " + e.getMessage();
-        }
+        throw new MountException(ServerLogReading.failure(log));
     }
 }

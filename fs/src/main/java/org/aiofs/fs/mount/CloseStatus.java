@@ -44,7 +44,7 @@ public final class CloseStatus {
             status = Files.readString(files.statusFile()).trim();
         } catch (NoSuchFileException e) {
             return "the server (pid " + pid + ") ended without closing the image (killed?): writes since the last"
-                    + " flush may be lost; its log: " + files.logFile();
+                    + " flush may be lost" + files.latestLog().map(log -> "; its log: " + log).orElse("");
         }
         Files.deleteIfExists(files.statusFile());
         return status.equals(CLOSED) ? null : status;

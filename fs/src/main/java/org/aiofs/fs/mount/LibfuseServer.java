@@ -26,7 +26,7 @@ final class LibfuseServer implements FuseServer {
         try {
             binding.mount(mountPoint, true, false, options.libfuseArguments());
         } catch (FuseException e) {
-            throw new MountException("cannot mount " + mountPoint + ": libfuse refused (see its message above)", e);
+            throw new MountException("cannot mount " + mountPoint + ": libfuse refused", e);
         } finally {
             binding.markUnmounted();
         }

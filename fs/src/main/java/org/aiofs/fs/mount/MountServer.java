@@ -48,7 +48,7 @@ public final class MountServer {
     public void run() throws MountException, IOException {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
         if (!options.image().isRemote()) {
-            Preflight.checkImage(options.image().path(), options.readOnly());
+            Preflight.checkImage(options.image().path(), options.readOnly() || options.overlay() != null);
         }
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse(options.transport());
@@ -67,7 +67,7 @@ public final class MountServer {
             opener = new ImageOpener(engine, choice.cache(), ServerLog::info)
                     .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
                     .withNotices(this::notice);
-            image = opener.open(options.image(), options.format(), options.readOnly());
+            image = ServedImage.open(options, opener);
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
@@ -97,7 +97,6 @@ public final class MountServer {
                 ServerLog.error(lost);
             } finally {
                 engine.close();
-                files.removePid();
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
@@ -123,22 +122,23 @@ public final class MountServer {
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         FuseServer server = options.transport() == Transport.LIBFUSE2 ? new LibfuseServer(fs, mountPoint, options)
-                : new KernelServer(fs, mountPoint, options, files.logFile().getParent());
+                : new KernelServer(fs, mountPoint, options, files.directory());
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
-                fs.counters(), engineDescription, server::describe, () -> imageDetails(image)));
+                fs.counters(), engineDescription, server::describe, () -> mountDetails(image)));
 
         long pid = ProcessHandle.current().pid();
-        files.writePid(pid);
+        files.markRunning(pid); // `aiofs unmount` waits until this process has ended
         if (options.pidFile() != null) {
             Files.writeString(options.pidFile(), pid + "\n");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(mountPoint), "aiofs-shutdown"));
         startReadinessWatch(server.initialized(), mountPoint);
 
-        ServerLog.info("serving " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
-                + mountPoint + (options.readOnly() ? " read-only" : "") + " over FUSE transport "
-                + options.transport().label());
+        ServerLog.info("mounting " + options.image() + " (" + image.format() + ", " + image.size() + " bytes) on "
+                + mountPoint + (options.readOnly() ? " read-only" : "")
+                + (options.overlay() == null ? "" : ", writes to the overlay " + options.overlay().describe())
+                + " over FUSE transport " + options.transport().label());
         try {
             server.serve();
         } finally {
@@ -158,13 +158,19 @@ public final class MountServer {
         }
     }
 
-    /** qemu-img info's facts about the image, under "image_info" in info.json. */
-    private static Map<String, Object> imageDetails(BlockImage image) {
-        try {
-            return Map.of("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
-        } catch (IOException | RuntimeException e) {
-            return Map.of("image_info_error", String.valueOf(e.getMessage()));
+    /** The overlay and the log, and qemu-img info's facts about the image under "image_info", for info.json. */
+    private Map<String, Object> mountDetails(BlockImage image) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (options.overlay() != null) {
+            details.put("overlay", options.overlay().describe());
         }
+        details.put("log", options.logFile() == null ? "stderr of the foreground server" : options.logFile().toString());
+        try {
+            details.put("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
+        } catch (IOException | RuntimeException e) {
+            details.put("image_info_error", String.valueOf(e.getMessage()));
+        }
+        return details;
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
@@ -173,6 +179,7 @@ public final class MountServer {
             try {
                 initialized.await();
                 Files.size(mountPoint.resolve(MountLayout.DISK_FILE));
+                ServerLog.info("serving " + mountPoint);
                 if (options.notifyReady()) {
                     System.out.println("READY");
                     System.out.flush();

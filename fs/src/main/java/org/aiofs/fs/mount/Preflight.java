@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 import jnr.ffi.LibraryLoader;
-import org.aiofs.fs.kernel.KernelMount;
 
 /**
  * The checks made before anything is mounted, each failing with one line that says what is
@@ -94,29 +93,11 @@ public final class Preflight {
     }
 
     /**
-     * What the transport needs: the device (opened by root; a user's kernel-transport mount
-     * goes through fusermount3, which opens it), fusermount, and for libfuse2 the library.
+     * Everything the transport needs: {@link #checkFuseDevice}, and for libfuse2 the library
+     * (the server checks this before mounting).
      */
-    @SuppressWarnings("try") // the open itself is the check
     public static void checkFuse(Transport transport) throws MountException {
-        String device = fuseDevice();
-        Path dev = Path.of(device);
-        if (!Files.exists(dev)) {
-            throw new MountException(device + " is missing: load the fuse kernel module (modprobe fuse);"
-                    + " in a container, pass --device /dev/fuse");
-        }
-        if (!onPath("fusermount") && !onPath("fusermount3")) {
-            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
-        }
-        if (transport == Transport.KERNEL && !KernelMount.runningAsRoot()) {
-            return;
-        }
-        try (RandomAccessFile ignored = new RandomAccessFile(dev.toFile(), "rw")) {
-            // opening it is the test
-        } catch (IOException e) {
-            throw new MountException("cannot open " + device + ": " + e.getMessage()
-                    + " (mounting needs root or access to " + device + ")");
-        }
+        checkFuseDevice(transport);
         if (transport != Transport.LIBFUSE2) {
             return;
         }
@@ -126,6 +107,43 @@ public final class Preflight {
         } catch (LinkageError | RuntimeException e) {
             throw new MountException(library + " not found: install the package libfuse2"
                     + " (Debian/Ubuntu: apt-get install libfuse2), or use --transport kernel");
+        }
+    }
+
+    /**
+     * The device (opened by root; a user's kernel-transport mount goes through fusermount3,
+     * which opens it) and fusermount, without loading any native library: what `aiofs mount`
+     * checks before starting the server, which checks libfuse itself (loading it here would
+     * cost the short-lived command a native-library start-up).
+     */
+    @SuppressWarnings("try") // the open itself is the check
+    public static void checkFuseDevice(Transport transport) throws MountException {
+        String device = fuseDevice();
+        Path dev = Path.of(device);
+        if (!Files.exists(dev)) {
+            throw new MountException(device + " is missing: load the fuse kernel module (modprobe fuse);"
+                    + " in a container, pass --device /dev/fuse");
+        }
+        if (!onPath("fusermount") && !onPath("fusermount3")) {
+            throw new MountException("fusermount not found: install the package fuse3 (apt-get install fuse3)");
+        }
+        if (transport == Transport.KERNEL && !runningAsRoot()) {
+            return;
+        }
+        try (RandomAccessFile ignored = new RandomAccessFile(dev.toFile(), "rw")) {
+            // opening it is the test
+        } catch (IOException e) {
+            throw new MountException("cannot open " + device + ": " + e.getMessage()
+                    + " (mounting needs root or access to " + device + ")");
+        }
+    }
+
+    /** Whether this process runs as root, read from /proc (no native call: the CLI stays quick to start). */
+    private static boolean runningAsRoot() throws MountException {
+        try {
+            return RuntimeDirectory.uid() == 0;
+        } catch (IOException e) {
+            throw new MountException("cannot tell which user runs aiofs: " + e.getMessage());
         }
     }
 

@@ -3,9 +3,7 @@ package org.aiofs.fs.mount;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 
 /**
  * `aiofs unmount`: detaches the mount and waits until its server has flushed and closed
@@ -67,16 +65,16 @@ public final class Unmounter {
     private static void awaitClose(ProcessHandle server, RuntimeFiles files, boolean forced)
             throws MountException, IOException {
         try {
-            server.onExit().get(SERVER_EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new MountException("unmounted" + (forced ? " (forced)" : "") + ", but the server (pid "
-                    + server.pid() + ") is " + (ServerState.stopped(server.pid()) ? "stopped" : "still flushing")
-                    + " after " + SERVER_EXIT_TIMEOUT_SECONDS + " s; the image is not closed until it exits");
+            // the server holds a lock on its pid file until it has ended: a server that ended but
+            // was never reaped (a zombie under a PID 1 that reaps nothing) counts as gone
+            if (!files.awaitServerExit(Duration.ofSeconds(SERVER_EXIT_TIMEOUT_SECONDS))) {
+                throw new MountException("unmounted" + (forced ? " (forced)" : "") + ", but the server (pid "
+                        + server.pid() + ") is " + (ServerState.stopped(server.pid()) ? "stopped" : "still flushing")
+                        + " after " + SERVER_EXIT_TIMEOUT_SECONDS + " s; the image is not closed until it exits");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
-        } catch (ExecutionException e) {
-            throw new MountException("waiting for the server failed: " + e.getCause());
         }
         String lost = CloseStatus.take(files, server.pid());
         if (lost != null) {

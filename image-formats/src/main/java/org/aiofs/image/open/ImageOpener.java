@@ -135,6 +135,42 @@ public final class ImageOpener {
     }
 
     /**
+     * Opens {@code overlay}, an image aiofs made (e.g. a throwaway qcow2 for {@code mount
+     * --overlay}) whose backing file is {@code base}, for writing, on top of {@code base}
+     * (already open, read-only): the backing name the overlay records is checked against
+     * base's file, never resolved and opened again. The result owns {@code base}; if the open
+     * fails, {@code base} is closed too.
+     */
+    public BlockImage openOverlay(Path overlay, BlockImage base) throws IOException {
+        OverlayContext context = new OverlayContext(engine, base);
+        HostFile file = null;
+        try {
+            ImageDriver driver = FormatProbe.probe(overlay);
+            if (!driver.capabilities().backing() || !driver.capabilities().writable()) {
+                throw new ImageException(overlay + " is a " + driver.name() + " image, which cannot be a writable"
+                        + " overlay (qcow2 can)", ImageException.EINVAL);
+            }
+            file = HostFile.open(overlay, false, false);
+            QemuImageLock.acquire(file, true);
+            BlockImage image = driver.open(file, context);
+            if (image.backing() != base) {
+                image.close();
+                throw new ImageException(overlay + " names no backing file: it is not an overlay of " + base.name(),
+                        ImageException.EINVAL);
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            if (file != null && !file.isClosed()) {
+                file.close();
+            }
+            if (!context.handedOut()) {
+                base.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
      * An image its driver wants repaired before writing (a lazy-refcounts qcow2 left dirty by a
      * crash) is repaired first, as QEMU does; messages go to stderr, the server's log.
      */

@@ -1,0 +1,41 @@
+package org.aiofs.fs.mount;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command that starts aiofs again in a new JVM (the background mount server, the demo's
+ * steps): this JVM's java and class path, and the class-data sharing archive the launcher
+ * passed as {@code -Daiofs.cds=FILE}, so the new JVM starts as quickly as this one did.
+ */
+public final class SelfCommand {
+    private static final String MAIN = "org.aiofs.fs.cli.AiofsCommand";
+
+    private SelfCommand() {
+    }
+
+    /** For a long-running server: full JIT. */
+    public static List<String> server() {
+        return command(List.of("-XX:+UseSerialGC"));
+    }
+
+    /** For a command that ends in a moment: the quick-start flags the launcher uses. */
+    public static List<String> shortLived() {
+        return command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+    }
+
+    private static List<String> command(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        String archive = System.getProperty("aiofs.cds");
+        if (archive != null && !archive.isEmpty()) {
+            command.add("-XX:SharedArchiveFile=" + archive);
+            command.add("-Daiofs.cds=" + archive);
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(MAIN);
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+package org.aiofs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checkout's ./aiofs as a user links it: through a symlink on PATH it still finds its jar,
+ * and named mount.fuse.aiofs it is mount(8)'s helper (checked with -f, mount's "fake": the
+ * machine's /sbin is not touched).
+ */
+@ExtendWith(NoMountLeftBehind.class)
+class LauncherTest {
+    @TempDir
+    Path dir;
+
+    private Path launcher() {
+        return Path.of(System.getProperty("aiofs.root")).resolve("aiofs").toAbsolutePath().normalize();
+    }
+
+    @Test
+    void worksThroughASymlink() throws IOException {
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path link = Files.createSymbolicLink(bin.resolve("aiofs"), launcher());
+        CommandResult r = Commands.run(link.toString(), "--version").assertSuccess();
+        assertTrue(r.stdout().startsWith("aiofs 0.1.0"), r.stdout() + r.stderr());
+    }
+
+    @Test
+    void asMountFuseAiofsItTakesMountsArguments() throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("mount.fuse.aiofs"), launcher());
+        Path image = dir.resolve("vm.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "1M");
+        Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
+        Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o", "ro,noauto,format=qcow2")
+                .assertSuccess();
+        CommandResult r = Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o",
+                "ro,bogus");
+        assertEquals(1, r.exitCode(), "mount(8)'s usage code");
+        assertTrue(r.stderr().startsWith("aiofs: unknown mount option 'bogus'"), r.stderr());
+        assertFalse(Mounts.isMounted(mountPoint));
+    }
+}
