@@ -1,6 +1,7 @@
 package org.aiofs.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,20 +39,28 @@ class FullDiskTest {
             byte[] unflushed = new byte[2 << 20];
             new Random(8).nextBytes(unflushed);
             IOException failure = null;
-            try (MountedImage m = MountedImage.mount(image, dir);
-                 FileChannel disk = FileChannel.open(m.disk(), StandardOpenOption.WRITE)) {
-                RawMountTest.writeFully(disk, ByteBuffer.wrap(kept), 0);
-                disk.force(true);
-                RawMountTest.writeFully(disk, ByteBuffer.wrap(unflushed), 32L << 20); // acknowledged, not fsynced
-                byte[] more = new byte[1 << 20];
-                try {
-                    for (int i = 0; i < 60; i++) {
-                        RawMountTest.writeFully(disk, ByteBuffer.wrap(more), (64L << 20) + ((long) i << 20));
-                    }
+            try (MountedImage m = MountedImage.mount(image, dir)) {
+                try (FileChannel disk = FileChannel.open(m.disk(), StandardOpenOption.WRITE)) {
+                    RawMountTest.writeFully(disk, ByteBuffer.wrap(kept), 0);
                     disk.force(true);
-                } catch (IOException e) {
-                    failure = e;
+                    RawMountTest.writeFully(disk, ByteBuffer.wrap(unflushed), 32L << 20); // acknowledged, not fsynced
+                    byte[] more = new byte[1 << 20];
+                    try {
+                        for (int i = 0; i < 60; i++) {
+                            RawMountTest.writeFully(disk, ByteBuffer.wrap(more), (64L << 20) + ((long) i << 20));
+                        }
+                        disk.force(true);
+                    } catch (IOException e) {
+                        failure = e;
+                    }
                 }
+                // writing stopped at the failed allocation: the unmount must say so, not report success
+                CommandResult unmount = Commands.aiofs("unmount", m.mountPoint().toString());
+                m.forgetMount();
+                assertEquals(1, unmount.exitCode(), unmount.toString());
+                assertEquals(1, unmount.stderrLines().size(), unmount.stderr());
+                assertTrue(unmount.stderr().contains("No space left on device"), unmount.stderr());
+                assertFalse(Mounts.isMounted(m.mountPoint()));
             }
             assertNotNull(failure, "60 MiB fit on a 24 MiB disk?");
             CommandResult check = Commands.run("qemu-img", "check", image.toString());

@@ -28,6 +28,8 @@ import org.aiofs.aio.nativeio.Errno;
  */
 final class NbdEngine implements IoEngine {
     public static final String NAME = "nbd";
+    /** Many requests in flight on each connection, one buffer list per request; not in the local engine table. */
+    public static final EngineCapabilities CAPABILITIES = new EngineCapabilities(true, true, false, false);
     /** WRITE_ZEROES carries no payload, but its length field is 32 bits. */
     private static final long MAX_ZERO_CHUNK = 1L << 30;
     private static final int ZERO_BUFFER = 1 << 20;
@@ -48,7 +50,7 @@ final class NbdEngine implements IoEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, false, false);
+        return CAPABILITIES;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.aiofs.aio.EngineCapabilities;
 import org.aiofs.aio.bench.BenchChart;
 import org.aiofs.aio.bench.BenchResult;
 import org.aiofs.aio.bench.BenchRunner;
@@ -21,6 +22,7 @@ import org.aiofs.aio.bench.Workload;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineEntry;
 import org.aiofs.aio.engine.Engines;
+import org.aiofs.aio.nbd.NbdEngine;
 import org.aiofs.aio.nbd.NbdUri;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -170,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
             row.put("engine", r.engine());
             row.put("workload", r.workload());
             row.put("cache", r.cache());
-            row.put("capabilities", Engines.entry(r.engine()).capabilities().describe());
+            row.put("capabilities", capabilities(r.engine()).describe());
             row.put("supported", r.supported());
             if (!r.supported()) {
                 row.put("reason", r.reason());
@@ -186,6 +188,11 @@ public final class BenchCommand implements Callable<Integer> {
             rows.add(row);
         }
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows);
+    }
+
+    /** A local engine's from the table; an NBD row ("nbd x4": the client over 4 connections) the client's. */
+    private static EngineCapabilities capabilities(String engine) {
+        return engine.startsWith(NbdEngine.NAME + " ") ? NbdEngine.CAPABILITIES : Engines.entry(engine).capabilities();
     }
 
     static String csv(List<BenchResult> results) {
