@@ -2,6 +2,7 @@ package org.aiofs.aio;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +20,29 @@ public final class Futures {
             throw new IOException("interrupted while waiting for I/O", e);
         } catch (ExecutionException e) {
             throw asIoException(e.getCause());
+        }
+    }
+
+    /**
+     * Waits for every future, even after one has failed, so that no request still uses its
+     * buffers when this returns; then throws the first failure in list order, if any.
+     */
+    public static void awaitAll(List<? extends CompletableFuture<?>> futures) throws IOException {
+        Exception first = null;
+        for (CompletableFuture<?> f : futures) {
+            try {
+                await(f);
+            } catch (IOException | RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first instanceof IOException io) {
+            throw io;
+        }
+        if (first != null) {
+            throw (RuntimeException) first;
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.qcow2.DirtyImageException;
 import org.aiofs.image.qcow2.Qcow2Header;
@@ -31,19 +32,21 @@ public final class ImageOpener {
 
     private final IoEngine engine;
     private final boolean direct;
+    private final MetadataCache cache;
 
     public ImageOpener(IoEngine engine) {
-        this(engine, false);
+        this(engine, false, new MetadataCache(MetadataCache.DEFAULT_BYTES));
     }
 
     /**
-     * @param direct open the image named by the user with O_DIRECT (cache=none); only raw
-     *               images take it (qcow2 metadata writes are not sector-aligned), and
-     *               backing files are always opened buffered
+     * @param direct open the image named by the user with O_DIRECT (cache=none); backing
+     *               files are always opened buffered
+     * @param cache  where every image of the chain keeps its metadata (one budget)
      */
-    public ImageOpener(IoEngine engine, boolean direct) {
+    public ImageOpener(IoEngine engine, boolean direct, MetadataCache cache) {
         this.engine = engine;
         this.direct = direct;
+        this.cache = cache;
     }
 
     /** The format a file's first bytes say it has: qcow2 by its magic, raw otherwise. */
@@ -102,7 +105,7 @@ public final class ImageOpener {
             return switch (actual) {
                 case RAW -> new RawImage(file, engine);
                 case QCOW2 -> Qcow2Image.open(file, engine, (backing, backingFormat) -> openBacking(path, backing,
-                        backingFormat, chain));
+                        backingFormat, chain), cache);
             };
         } catch (IOException | RuntimeException e) {
             file.close();

@@ -57,7 +57,7 @@ final class OverlapGuard {
         return new ImageException(message, ImageException.EIO);
     }
 
-    void poison(Exception e) {
+    void poison(Throwable e) {
         synchronized (this) {
             if (broken == null) {
                 broken = String.valueOf(e.getMessage());

@@ -38,6 +38,8 @@ public record Qcow2Header(
     public static final long MAX_REFTABLE_BYTES = 8L << 20;
     public static final int MAX_SNAPSHOTS = 65536;
     public static final int MAX_BACKING_NAME = 1023;
+    /** Where refcount_table_offset (8 bytes) and refcount_table_clusters (4 bytes) sit in the header. */
+    public static final long REFCOUNT_TABLE_FIELDS_AT = 48;
 
     public static final long INCOMPAT_DIRTY = 1L;
     public static final long INCOMPAT_CORRUPT = 1L << 1;

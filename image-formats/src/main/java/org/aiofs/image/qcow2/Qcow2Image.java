@@ -15,15 +15,15 @@ import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.RangeCheck;
+import org.aiofs.image.cache.MetadataCache;
 
 /**
  * A qcow2 image (version 2 or 3): the active state, writable when its file was opened
  * for writing (see {@link Qcow2Writer}), or one internal snapshot opened read-only
- * through {@link #openSnapshot}.
+ * through {@link #openSnapshot}. Its L2 tables and inflated clusters live in the mount's
+ * {@link MetadataCache}, shared with its snapshots.
  */
 public final class Qcow2Image implements BlockImage {
-    /** Memory for cached L2 tables per image: 32 MiB covers 256 GiB of guest at 64 KiB clusters. */
-    public static final long L2_CACHE_BYTES = 32L << 20;
     private static final int MAX_FIRST_CLUSTER = 1 << Qcow2Header.MAX_CLUSTER_BITS;
 
     private final String name;
@@ -35,7 +35,9 @@ public final class Qcow2Image implements BlockImage {
     private final String backingName;
     private final BlockImage backing;
     private final List<Qcow2Snapshot> snapshots;
-    private final L2Cache cache;
+    private final MetadataCache cache;
+    private final L2Tables tables;
+    private final InflatedClusters inflated;
     private final Qcow2Reader reader;
     private final long size;
     private final Qcow2Snapshot snapshot;
@@ -45,8 +47,8 @@ public final class Qcow2Image implements BlockImage {
 
     private Qcow2Image(String name, HostFile file, HostFile dataFile, IoEngine engine, Qcow2Header header,
             HeaderExtensions extensions, String backingName, BlockImage backing, List<Qcow2Snapshot> snapshots,
-            L2Cache cache, long[] l1, long size, Qcow2Snapshot snapshot, boolean ownsFiles, long snapshotTableEnd)
-            throws IOException {
+            MetadataCache cache, L2Tables tables, InflatedClusters inflated, long[] l1, long size,
+            Qcow2Snapshot snapshot, boolean ownsFiles, long snapshotTableEnd) throws IOException {
         this.name = name;
         this.file = file;
         this.dataFile = dataFile;
@@ -57,16 +59,17 @@ public final class Qcow2Image implements BlockImage {
         this.backing = backing;
         this.snapshots = snapshots;
         this.cache = cache;
+        this.tables = tables;
+        this.inflated = inflated;
         this.size = size;
         this.snapshot = snapshot;
         this.ownsFiles = ownsFiles;
-        ClusterMap map = new ClusterMap(name, header, l1, cache, header.externalDataFile(), file.size());
-        this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size);
+        ClusterMap map = new ClusterMap(name, header, l1, tables, header.externalDataFile(), file.size());
+        this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size, inflated);
         if (snapshot == null && !file.readOnly()) {
             MetadataMap meta = metadataMap(l1, snapshotTableEnd);
-            Refcounts refcounts = new Refcounts(name, file, engine, meta, header);
-            this.writer = new Qcow2Writer(name, file, dataFile, engine, map, reader, refcounts, meta, backing, header,
-                    size);
+            this.writer = new Qcow2Writer(name, file, dataFile, engine, map, reader, meta, backing, header, size,
+                    cache);
             writer.openForWriting();
         } else {
             this.writer = null;
@@ -95,10 +98,12 @@ public final class Qcow2Image implements BlockImage {
     }
 
     /**
-     * Opens the image in {@code file} (read-only). On failure nothing stays open but
-     * {@code file} itself, which the caller owns until this returns.
+     * Opens the image in {@code file}, writable when the file is. Its metadata is cached in
+     * {@code cache}. On failure nothing stays open but {@code file} itself, which the caller
+     * owns until this returns.
      */
-    public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings) throws IOException {
+    public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings, MetadataCache cache)
+            throws IOException {
         String name = file.path().toString();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
@@ -150,9 +155,9 @@ public final class Qcow2Image implements BlockImage {
                 String format = extensions.backingFormat();
                 backing = backings.open(resolve(file.path(), backingName), format);
             }
-            L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
-                    cache, l1, header.virtualSize(), null, true, snapshotTable.end());
+                    cache, new L2Tables(name, cache, meta, header), new InflatedClusters(name, cache), l1,
+                    header.virtualSize(), null, true, snapshotTable.end());
         } catch (IOException | RuntimeException e) {
             if (dataFile != file) {
                 dataFile.close();
@@ -198,21 +203,6 @@ public final class Qcow2Image implements BlockImage {
         return folder == null ? p : folder.resolve(p);
     }
 
-    private static L2Cache.Loader l2Loader(MetadataReader meta, Qcow2Header header, String name) {
-        return offset -> {
-            long fileSize = meta.file().size();
-            if ((offset & (header.clusterSize() - 1)) != 0) {
-                throw ImageException.corrupt(name, "L2 table offset 0x" + Long.toHexString(offset)
-                        + " in the L1 table is not cluster-aligned");
-            }
-            if (offset > fileSize - header.clusterSize()) {
-                throw ImageException.corrupt(name, "L2 table at 0x" + Long.toHexString(offset)
-                        + " lies beyond the end of the file (" + fileSize + " bytes)");
-            }
-            return L2Table.decode(meta.read(offset, header.clusterSize(), "L2 table"), header.extendedL2());
-        };
-    }
-
     /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
     public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
         if (!snapshots.contains(s)) {
@@ -231,9 +221,8 @@ public final class Qcow2Image implements BlockImage {
                     + " is unaligned or lies beyond the end of the file (" + fileSize + " bytes)");
         }
         long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
-        L2Cache own = new L2Cache(L2_CACHE_BYTES / 4, l2Loader(new MetadataReader(file, engine, name), header, name));
         return new Qcow2Image(name + "@" + s.name(), file, dataFile, engine, header, extensions, backingName, backing,
-                snapshots, own, l1, s.virtualSize(), s, false, 0);
+                snapshots, cache, tables, inflated, l1, s.virtualSize(), s, false, 0);
     }
 
     /** Finds a snapshot by name, or by id. */
@@ -272,7 +261,8 @@ public final class Qcow2Image implements BlockImage {
         return backing;
     }
 
-    public L2Cache l2Cache() {
+    /** The cache holding this image's metadata (shared by the whole mount). */
+    public MetadataCache cache() {
         return cache;
     }
 
@@ -333,14 +323,7 @@ public final class Qcow2Image implements BlockImage {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        // shared with in-place writers, exclusive of metadata changes
-        long stamp = writer.readLock();
-        try {
-            return reader.read(offset, dst).whenComplete((r, e) -> writer.unlockRead(stamp));
-        } catch (IOException | RuntimeException e) {
-            writer.unlockRead(stamp);
-            return CompletableFuture.failedFuture(e);
-        }
+        return writer.read(offset, dst);
     }
 
     @Override
@@ -386,15 +369,7 @@ public final class Qcow2Image implements BlockImage {
         if (length == 0) {
             return new BlockStatus(BlockStatus.Kind.DATA, offset, 0);
         }
-        if (writer == null) {
-            return reader.blockStatus(offset, length);
-        }
-        long stamp = writer.readLock();
-        try {
-            return reader.blockStatus(offset, length);
-        } finally {
-            writer.unlockRead(stamp);
-        }
+        return writer == null ? reader.blockStatus(offset, length) : writer.blockStatus(offset, length);
     }
 
     @Override

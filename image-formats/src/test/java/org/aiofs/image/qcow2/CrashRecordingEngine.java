@@ -15,9 +15,10 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 
 /**
- * Passes requests on and records every write to one file, numbered by the flushes before
- * it: enough to build what a power cut at any moment could leave on disk (everything
- * before the last flush, any subset of what came after).
+ * Passes requests on and records every write to one file when it completes, numbered by
+ * the flushes submitted before that: enough to build what a power cut at any moment could
+ * leave on disk (everything a later flush covers, any subset of what came after). A write
+ * still in flight when a flush is submitted is not covered by it, as on a real disk.
  */
 final class CrashRecordingEngine implements IoEngine {
     record Recorded(long position, byte[] data, int epoch) {
@@ -50,11 +51,14 @@ final class CrashRecordingEngine implements IoEngine {
             for (ByteBuffer b : w.buffers()) {
                 all.put(b.duplicate());
             }
-            synchronized (this) {
-                writes.add(new Recorded(w.position(), all.array(), epoch));
-            }
+            return inner.submit(request).whenComplete((n, e) -> {
+                if (e == null) {
+                    synchronized (this) {
+                        writes.add(new Recorded(w.position(), all.array(), epoch));
+                    }
+                }
+            });
         } else if (request instanceof IoRequest.Flush f && watched.equals(f.file().path().toAbsolutePath())) {
-            // the writer submits a flush only once what it must cover has completed (barrier before it)
             synchronized (this) {
                 epoch++;
             }

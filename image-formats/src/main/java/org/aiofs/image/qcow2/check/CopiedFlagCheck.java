@@ -75,7 +75,7 @@ final class CopiedFlagCheck {
         boolean dirty = false;
         for (int i = 0; i < header.clusterSize() / entrySize; i++) {
             long word = table.getLong(i * entrySize);
-            L2Entry.Kind kind = L2Classes.of(word, header.extendedL2(), dataFile);
+            L2Entry.Kind kind = L2Entry.kind(word, header.extendedL2(), dataFile);
             if (kind != L2Entry.Kind.NORMAL && kind != L2Entry.Kind.ZERO_ALLOCATED) {
                 continue;
             }

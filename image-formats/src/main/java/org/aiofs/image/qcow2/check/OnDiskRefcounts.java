@@ -6,6 +6,7 @@ import java.util.TreeMap;
 
 import org.aiofs.aio.HostIoException;
 import org.aiofs.image.qcow2.Qcow2Header;
+import org.aiofs.image.qcow2.RefcountEntries;
 
 /**
  * The refcounts the image stores: refcount table, then refcount blocks of any width.

@@ -15,6 +15,7 @@ import org.aiofs.image.qcow2.HeaderExtensions;
 import org.aiofs.image.qcow2.MetadataReader;
 import org.aiofs.image.qcow2.Qcow2Header;
 import org.aiofs.image.qcow2.Qcow2Snapshot;
+import org.aiofs.image.qcow2.RefcountEntries;
 import org.aiofs.image.qcow2.SnapshotTable;
 
 /**

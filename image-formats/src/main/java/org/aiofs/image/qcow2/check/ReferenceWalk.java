@@ -123,7 +123,7 @@ final class ReferenceWalk {
         for (int i = 0; i < clusterSize / entrySize; i++) {
             long word = table.getLong(i * entrySize);
             long bitmap = extended ? table.getLong(i * entrySize + 8) : 0;
-            L2Entry.Kind kind = L2Classes.of(word, extended, dataFile);
+            L2Entry.Kind kind = L2Entry.kind(word, extended, dataFile);
             if (kind != L2Entry.Kind.COMPRESSED && (word & L2Entry.STANDARD_RESERVED) != 0) {
                 tally.corruption("ERROR found l2 entry with reserved bits set: " + Long.toHexString(word));
             }
