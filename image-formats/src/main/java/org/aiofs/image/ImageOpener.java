@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.aiofs.aio.DirectIoPadding;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.image.cache.MetadataCache;
@@ -39,12 +40,13 @@ public final class ImageOpener {
     }
 
     /**
-     * @param direct open the image named by the user with O_DIRECT (cache=none); backing
-     *               files are always opened buffered
+     * @param direct open the image named by the user with O_DIRECT (cache=none): its requests
+     *               are then padded to whole sectors below the drivers; backing files are
+     *               always opened buffered
      * @param cache  where every image of the chain keeps its metadata (one budget)
      */
     public ImageOpener(IoEngine engine, boolean direct, MetadataCache cache) {
-        this.engine = engine;
+        this.engine = direct ? new DirectIoPadding(engine) : engine;
         this.direct = direct;
         this.cache = cache;
     }
@@ -90,10 +92,6 @@ public final class ImageOpener {
     private BlockImage open(Path path, ImageFormat format, boolean readOnly, List<Path> chain) throws IOException {
         boolean topImage = chain.isEmpty();
         ImageFormat actual = format != null ? format : probe(path);
-        if (topImage && direct && actual != ImageFormat.RAW) {
-            throw new ImageException(path + ": O_DIRECT (cache=none/directsync) is supported for raw images only",
-                    ImageException.ENOTSUP);
-        }
         HostFile file = HostFile.open(path, readOnly, topImage && direct);
         try {
             QemuImageLock.acquire(file, !readOnly);

@@ -44,6 +44,12 @@ public final class MountCommand implements Callable<Integer> {
                     + "unsafe (default: ${DEFAULT-VALUE}: writeback for image files, none (O_DIRECT) for block devices)."})
     String cache;
 
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "32M", converter = CacheSize.class,
+            description = {"Memory for image metadata (L2 tables, refcount blocks, inflated compressed clusters)"
+                    + " of every image in the chain and every snapshot, as QEMU's cache-size; K, M, G suffixes"
+                    + " (default: ${DEFAULT-VALUE}: the L2 tables of 256 GiB of disk at 64 KiB clusters)."})
+    long cacheBytes;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -71,7 +77,8 @@ public final class MountCommand implements Callable<Integer> {
             try {
                 new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount)).run();
+                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount, cacheBytes))
+                        .run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -100,6 +107,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
+        args.add("--cache-size=" + cacheBytes);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

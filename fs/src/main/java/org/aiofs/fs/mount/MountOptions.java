@@ -15,11 +15,12 @@ import org.aiofs.image.ImageFormat;
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
+ * @param cacheBytes   the metadata cache's budget for the whole mount ({@code --cache-size})
  */
 public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
                            String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount) {
+                           boolean autoUnmount, long cacheBytes) {
 
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {

@@ -23,6 +23,7 @@ import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.image.ImageInfo;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageOpener;
+import org.aiofs.image.cache.MetadataCache;
 import ru.serce.jnrfuse.FuseException;
 
 /**
@@ -55,8 +56,9 @@ public final class MountServer {
             throw new MountException("engine " + choice.engine() + " could not start: " + e.getMessage(), e);
         }
         BlockImage image;
+        MetadataCache cache = new MetadataCache(options.cacheBytes());
         try {
-            image = new ImageOpener(engine, choice.cache().direct())
+            image = new ImageOpener(engine, choice.cache().direct(), cache)
                     .open(options.image(), options.format(), options.readOnly());
         } catch (IOException | RuntimeException e) {
             engine.close();
@@ -68,7 +70,7 @@ public final class MountServer {
             engineDescription.put("name", choice.engine());
             engineDescription.put("cache", choice.cache().label());
             engineDescription.put("reason", choice.reason());
-            serve(image, mountPoint, files, choice.cache(), engineDescription);
+            serve(image, cache, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
                 image.close();
@@ -84,7 +86,7 @@ public final class MountServer {
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
-    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, CacheMode cache,
+    private void serve(BlockImage image, MetadataCache metadata, Path mountPoint, RuntimeFiles files, CacheMode cache,
                        Map<String, Object> engineDescription) throws MountException, IOException {
         int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
         int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
@@ -93,7 +95,7 @@ public final class MountServer {
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> imageDetails(image)));
+                engineDescription, () -> imageDetails(image, metadata)));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
@@ -115,13 +117,23 @@ public final class MountServer {
         }
     }
 
-    /** qemu-img info's facts about the image, under "image_info" in info.json. */
-    private static Map<String, Object> imageDetails(BlockImage image) {
+    /** qemu-img info's facts about the image, under "image_info" in info.json, and the metadata cache's use. */
+    private static Map<String, Object> imageDetails(BlockImage image, MetadataCache metadata) {
+        Map<String, Object> details = new LinkedHashMap<>();
         try {
-            return Map.of("image_info", InfoCommand.json(ImageInfo.of(image)));
+            details.put("image_info", InfoCommand.json(ImageInfo.of(image)));
         } catch (IOException | RuntimeException e) {
-            return Map.of("image_info_error", String.valueOf(e.getMessage()));
+            details.put("image_info_error", String.valueOf(e.getMessage()));
         }
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("budget_bytes", metadata.budgetBytes());
+        cache.put("used_bytes", metadata.usedBytes());
+        cache.put("peak_bytes", metadata.peakBytes());
+        cache.put("hits", metadata.hits());
+        cache.put("misses", metadata.misses());
+        cache.put("evictions", metadata.evictions());
+        details.put("metadata_cache", cache);
+        return details;
     }
 
     /** Tells the launcher we serve once the kernel has answered a real request through the mount. */
