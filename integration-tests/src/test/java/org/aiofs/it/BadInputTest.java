@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,7 +56,7 @@ class BadInputTest {
     @Test
     void mountPointAlreadyMounted() throws IOException {
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
-            CommandResult r = Commands.aiofs("mount", "--read-only", image.toString(), m.mountPoint().toString());
+            Tool.Result r = Commands.aiofs("mount", "--read-only", image.toString(), m.mountPoint().toString());
             assertEquals(1, r.exitCode());
             assertEquals(1, r.stderrLines().size(), r.stderr());
             assertTrue(r.stderr().contains("already a mount point"), r.stderr());
@@ -98,7 +99,7 @@ class BadInputTest {
     }
 
     private void refused(Map<String, String> env, String expected, String... args) {
-        CommandResult r = Commands.aiofs(env, args);
+        Tool.Result r = Commands.aiofs(env, args);
         assertEquals(1, r.exitCode(), "exit code; stderr: " + r.stderr());
         assertEquals(1, r.stderrLines().size(), "one line on stderr, got: " + r.stderr());
         assertTrue(r.stderr().startsWith("aiofs: "), r.stderr());

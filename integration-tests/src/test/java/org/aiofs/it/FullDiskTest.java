@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +56,7 @@ class FullDiskTest {
                 }
             }
             assertNotNull(failure, "60 MiB fit on a 24 MiB disk?");
-            CommandResult check = Commands.run("qemu-img", "check", image.toString());
+            Tool.Result check = Commands.run("qemu-img", "check", image.toString());
             assertTrue(check.exitCode() == 0 || check.exitCode() == 3, "more than leaks: " + check);
             Path raw = Qemu.toRaw(image, dir, "after.raw");
             byte[] head = new byte[kept.length];

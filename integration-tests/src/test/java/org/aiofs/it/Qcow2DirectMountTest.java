@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;

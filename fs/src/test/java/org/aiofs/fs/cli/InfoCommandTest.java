@@ -8,6 +8,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,16 +19,16 @@ class InfoCommandTest {
 
     @Test
     void jsonMatchesQemuImgInfo() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
-        CliResult.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
+        Tool.ok(dir, "qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
+        Tool.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
                 "compression_type=zstd,extended_l2=on,lazy_refcounts=on,data_file=top.data", "top.qcow2", "6M");
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
+        Tool.ok(dir, "qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
         ObjectMapper json = new ObjectMapper();
         for (String image : List.of("base.qcow2", "top.qcow2")) {
             Path path = dir.resolve(image);
-            JsonNode qemu = json.readTree(CliResult.ok(dir, "qemu-img", "info", "--output=json", image));
+            JsonNode qemu = json.readTree(Tool.ok(dir, "qemu-img", "info", "--output=json", image));
             CliResult r = CliResult.aiofs("info", "--output", "json", path.toString());
             assertEquals(0, r.exit(), r.err());
             JsonNode ours = json.readTree(r.out());
@@ -60,8 +61,8 @@ class InfoCommandTest {
 
     @Test
     void textResemblesQemuImgInfo() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
-        String qemu = CliResult.ok(dir, "qemu-img", "info", "v2.qcow2");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
+        String qemu = Tool.ok(dir, "qemu-img", "info", "v2.qcow2");
         CliResult r = CliResult.aiofs("info", dir.resolve("v2.qcow2").toString());
         assertEquals(0, r.exit(), r.err());
         for (String line : List.of("file format: qcow2", "virtual size: 1.5 GiB (1610612736 bytes)",
@@ -73,7 +74,7 @@ class InfoCommandTest {
 
     @Test
     void malformedImageGivesOneLineAndExitOne() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
         try (var f = new java.io.RandomAccessFile(dir.resolve("bad.qcow2").toFile(), "rw")) {
             f.seek(20);
             f.writeInt(40); // cluster_bits

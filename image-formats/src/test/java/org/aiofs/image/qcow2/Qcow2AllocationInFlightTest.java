@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -14,6 +12,7 @@ import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +35,10 @@ class Qcow2AllocationInFlightTest {
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void onlyTheClusterBeingAllocatedWaits() throws Exception {
-        qemuImg(dir, "create", "-f", "raw", "base.raw", "4M");
-        qemuIo(dir, "base.raw", "raw", "write -P 0x5a 0 4M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "t.qcow2", "4M");
-        qemuIo(dir, "t.qcow2", "qcow2", "write -P 0x11 " + 8 * CLUSTER + " " + CLUSTER);
+        Qemu.img(dir, "create", "-f", "raw", "base.raw", "4M");
+        Qemu.io(dir.resolve("base.raw"), "raw", "write -P 0x5a 0 4M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "t.qcow2", "4M");
+        Qemu.io(dir.resolve("t.qcow2"), "qcow2", "write -P 0x11 " + 8 * CLUSTER + " " + CLUSTER);
         long a = 2L * CLUSTER;
         long b = 8L * CLUSTER;
         long c = 3L * CLUSTER;
@@ -67,8 +66,8 @@ class Qcow2AllocationInFlightTest {
             assertEquals(held.slice(4608, CLUSTER - 4608), mine.slice(4608, CLUSTER - 4608),
                     "the read waited for the allocation");
         }
-        qemuImg(dir, "check", "t.qcow2");
-        qemuIo(dir, "t.qcow2", "qcow2", "read -P 0x77 " + (a + 8) + " 4088", "read -P 0x44 " + (a + 4096) + " 512",
+        Qemu.img(dir, "check", "t.qcow2");
+        Qemu.io(dir.resolve("t.qcow2"), "qcow2", "read -P 0x77 " + (a + 8) + " 4088", "read -P 0x44 " + (a + 4096) + " 512",
                 "read -P 0x77 " + (a + 4608) + " " + (CLUSTER - 4608), "read -P 0x5a " + c + " 100",
                 "read -P 0x33 " + (c + 100) + " 1000", "read -P 0x5a " + (c + 1100) + " " + (CLUSTER - 1100));
     }

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +12,8 @@ import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageOpener;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,12 +28,12 @@ class Qcow2BlockStatusTest {
     @Test
     void matchesQemuImgMap() throws Exception {
         Files.write(dir.resolve("src.raw"), new byte[1 << 20]);
-        qemuImg(dir, "create", "-f", "qcow2", "base.qcow2", "4M");
-        qemuIo(dir, "base.qcow2", "qcow2", "write -P 1 1M 256k", "write -P 2 3M 64k");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2", "6M");
-        qemuIo(dir, "top.qcow2", "qcow2", "write -P 3 0 64k", "write -z 1M 64k", "write -P 4 5M 128k",
+        Qemu.img(dir, "create", "-f", "qcow2", "base.qcow2", "4M");
+        Qemu.io(dir.resolve("base.qcow2"), "qcow2", "write -P 1 1M 256k", "write -P 2 3M 64k");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2", "6M");
+        Qemu.io(dir.resolve("top.qcow2"), "qcow2", "write -P 3 0 64k", "write -z 1M 64k", "write -P 4 5M 128k",
                 "write -z 3M 4096");
-        String map = QemuTools.run(dir, "qemu-img", "map", "--output=json", "top.qcow2");
+        String map = Tool.ok(dir, "qemu-img", "map", "--output=json", "top.qcow2");
         long size = 6 << 20;
         int unit = 4096;
         boolean[] data = new boolean[(int) (size / unit)];

@@ -1,6 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +24,7 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,7 +65,7 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         Path base = dir.resolve("base.raw");
         writeModel(base, size, new int[CHURN]);
         String options = "cluster_size=" + cs + (kind.equals("extended-l2") ? ",extended_l2=on" : "");
-        qemuImg(dir, "create", "-f", "qcow2", "-o", options, "-b", "base.raw", "-F", "raw", "s.qcow2",
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", options, "-b", "base.raw", "-F", "raw", "s.qcow2",
                 String.valueOf(size));
         ImageOpener opener = new ImageOpener(engine);
         if (kind.equals("4k-snapshot")) {
@@ -79,7 +79,7 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
                     }
                 }
             }
-            qemuImg(dir, "snapshot", "-c", "shared", "s.qcow2");
+            Qemu.img(dir, "snapshot", "-c", "shared", "s.qcow2");
         }
         int[] churn = new int[CHURN];
         AtomicReference<String> readerFailure = new AtomicReference<>();
@@ -120,8 +120,8 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         assertNull(readerFailure.get());
         Path model = dir.resolve("model.raw");
         writeModel(model, size, churn);
-        qemuImg(dir, "check", "s.qcow2");
-        qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "s.qcow2", model.toString());
+        Qemu.img(dir, "check", "s.qcow2");
+        Qemu.img(dir, "compare", "-f", "qcow2", "-F", "raw", "s.qcow2", model.toString());
     }
 
     private void writeSlices(BlockImage img, int t) throws IOException {

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -13,6 +11,7 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageFormat;
 import org.aiofs.image.ImageOpener;
 import org.aiofs.image.cache.MetadataCache;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,27 +32,27 @@ class Qcow2DirectIoTest {
     void workloadThroughODirect(String kind, String engineName) throws Exception {
         int cs = 65536;
         switch (kind) {
-            case "plain" -> qemuImg(dir, "create", "-f", "qcow2", "i.qcow2", "32M");
+            case "plain" -> Qemu.img(dir, "create", "-f", "qcow2", "i.qcow2", "32M");
             case "small-clusters" -> {
                 cs = 512;
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,refcount_bits=64", "i.qcow2", "4M");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,refcount_bits=64", "i.qcow2", "4M");
             }
             case "extended-backing" -> {
-                qemuImg(dir, "create", "-f", "raw", "b.raw", "16M");
-                qemuIo(dir, "b.raw", "raw", "write -P 9 0 16M");
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "extended_l2=on", "-b", "b.raw", "-F", "raw", "i.qcow2",
+                Qemu.img(dir, "create", "-f", "raw", "b.raw", "16M");
+                Qemu.io(dir.resolve("b.raw"), "raw", "write -P 9 0 16M");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "extended_l2=on", "-b", "b.raw", "-F", "raw", "i.qcow2",
                         "16M");
             }
             default -> {
                 cs = 4096;
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "16M");
-                qemuIo(dir, "i.qcow2", "qcow2", "write -P 1 0 3M", "write -c -P 2 4M 1M");
-                qemuImg(dir, "snapshot", "-c", "s", "i.qcow2");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "16M");
+                Qemu.io(dir.resolve("i.qcow2"), "qcow2", "write -P 1 0 3M", "write -c -P 2 4M 1M");
+                Qemu.img(dir, "snapshot", "-c", "s", "i.qcow2");
             }
         }
         assertTrue(Files.getFileStore(dir).type().startsWith("ext"), "O_DIRECT is checked on ext4, not "
                 + Files.getFileStore(dir).type());
-        Path model = QemuTools.toRaw(dir, "i.qcow2");
+        Path model = Qemu.toRaw(dir.resolve("i.qcow2"));
         try (IoEngine engine = Engines.create(engineName)) {
             ImageOpener direct = new ImageOpener(engine, true, new MetadataCache(MetadataCache.DEFAULT_BYTES));
             try (BlockImage img = direct.open(dir.resolve("i.qcow2"), ImageFormat.QCOW2, false);
@@ -62,7 +61,7 @@ class Qcow2DirectIoTest {
                 DiskComparison.assertSameAsRaw(img, model);
             }
         }
-        qemuImg(dir, "check", "i.qcow2");
-        qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "i.qcow2", model.toString());
+        Qemu.img(dir, "check", "i.qcow2");
+        Qemu.img(dir, "compare", "-f", "qcow2", "-F", "raw", "i.qcow2", model.toString());
     }
 }

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,9 +13,10 @@ import java.nio.file.Path;
 
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
+import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageOpener;
-import org.aiofs.image.EngineTestBase;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,8 +27,8 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     /** A v3 image, 64 KiB clusters, with data at 0 so an L2 table exists. */
     private Path image(String name) throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", name, "4M");
-        qemuIo(dir, name, "qcow2", "write -P 0x5a 0 8192");
+        Qemu.img(dir, "create", "-f", "qcow2", name, "4M");
+        Qemu.io(dir.resolve(name), "qcow2", "write -P 0x5a 0 8192");
         return dir.resolve(name);
     }
 
@@ -115,7 +114,7 @@ class Qcow2MalformedTest extends EngineTestBase {
     @Test
     void snapshotTableBeyondTheEndOfTheFile() throws Exception {
         Path p = image("snap.qcow2");
-        qemuImg(dir, "snapshot", "-c", "one", "snap.qcow2");
+        Qemu.img(dir, "snapshot", "-c", "one", "snap.qcow2");
         ImageDamage.putLong(p, 64, 1L << 40);
         refused(p, "snapshot table at 0x10000000000 lies beyond the end of the file");
     }
@@ -123,7 +122,7 @@ class Qcow2MalformedTest extends EngineTestBase {
     @Test
     void tooManySnapshots() throws Exception {
         Path p = image("many.qcow2");
-        qemuImg(dir, "snapshot", "-c", "one", "many.qcow2");
+        Qemu.img(dir, "snapshot", "-c", "one", "many.qcow2");
         ImageDamage.putInt(p, 60, 0x7fffffff);
         refused(p, "nb_snapshots");
     }
@@ -152,8 +151,8 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     @Test
     void backingNameTooLong() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "base.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "bn.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "base.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "bn.qcow2", "1M");
         Path p = dir.resolve("bn.qcow2");
         ImageDamage.putInt(p, 16, 5000);
         refused(p, "backing_file_size 5000");
@@ -161,21 +160,21 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     @Test
     void missingBackingFile() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "gone.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "orphan.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "gone.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "orphan.qcow2", "1M");
         java.nio.file.Files.delete(dir.resolve("gone.qcow2"));
         refused(dir.resolve("orphan.qcow2"), "backing file", "gone.qcow2");
     }
 
     @Test
     void backingLoop() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "b.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "a.qcow2", "1M");
-        qemuImg(dir, "rebase", "-u", "-F", "qcow2", "-b", "a.qcow2", "b.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "b.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "a.qcow2", "1M");
+        Qemu.img(dir, "rebase", "-u", "-F", "qcow2", "-b", "a.qcow2", "b.qcow2");
         refused(dir.resolve("a.qcow2"), "loop");
         // an image naming itself
-        qemuImg(dir, "create", "-f", "qcow2", "self.qcow2", "1M");
-        qemuImg(dir, "rebase", "-u", "-F", "qcow2", "-b", "self.qcow2", "self.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "self.qcow2", "1M");
+        Qemu.img(dir, "rebase", "-u", "-F", "qcow2", "-b", "self.qcow2", "self.qcow2");
         refused(dir.resolve("self.qcow2"), "loop");
     }
 
@@ -217,7 +216,7 @@ class Qcow2MalformedTest extends EngineTestBase {
             text[i] = (byte) ('a' + i % 23);
         }
         java.nio.file.Files.write(dir.resolve("src.raw"), text);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "src.raw", "cz.qcow2");
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "src.raw", "cz.qcow2");
         Path p = dir.resolve("cz.qcow2");
         long entry = ImageDamage.getLong(p, l2Table(p));
         assertTrue((entry & L2Entry.COMPRESSED) != 0, "cluster 0 is compressed");
