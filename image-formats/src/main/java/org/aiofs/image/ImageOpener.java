@@ -11,6 +11,7 @@ import java.util.List;
 import org.aiofs.aio.DirectIoPadding;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.qcow2.DirtyImageException;
@@ -85,7 +86,7 @@ public final class ImageOpener {
         if (result.exitCode() != Qcow2CheckResult.EXIT_CLEAN) {
             throw new ImageException(path + " is dirty and its repair left " + result.corruptions()
                     + " corruption(s) and " + result.leaks() + " leak(s); see `aiofs check " + path + "`",
-                    ImageException.EIO);
+                    Errno.EIO);
         }
     }
 
@@ -97,7 +98,7 @@ public final class ImageOpener {
             QemuImageLock.acquire(file, !readOnly);
             if (format == null && actual == ImageFormat.RAW && !readOnly) {
                 throw new ImageException(path + ": format not given and probed as raw; writing to a probed raw image"
-                        + " is refused (pass --format raw, or --read-only)", ImageException.EINVAL);
+                        + " is refused (pass --format raw, or --read-only)", Errno.EINVAL);
             }
             chain.add(identity(path));
             return switch (actual) {
@@ -114,18 +115,18 @@ public final class ImageOpener {
     private BlockImage openBacking(Path naming, Path backing, String format, List<Path> chain) throws IOException {
         if (chain.contains(identity(backing))) {
             throw new ImageException(naming + ": backing file " + backing + " is already in the chain (a loop: "
-                    + chain + ")", ImageException.EINVAL);
+                    + chain + ")", Errno.EINVAL);
         }
         if (chain.size() >= MAX_CHAIN_DEPTH) {
             throw new ImageException(naming + ": backing chain deeper than " + MAX_CHAIN_DEPTH + " images",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         ImageFormat f;
         try {
             f = format == null || format.isEmpty() ? null : ImageFormat.fromUserName(format);
         } catch (IllegalArgumentException e) {
             throw new ImageException(naming + ": backing format '" + format + "' is not supported",
-                    ImageException.ENOTSUP);
+                    Errno.ENOTSUP);
         }
         try {
             return open(backing, f, true, chain);
@@ -133,7 +134,7 @@ public final class ImageOpener {
             throw e;
         } catch (IOException e) {
             throw new ImageException(naming + ": backing file " + backing + " cannot be opened: " + e.getMessage(),
-                    ImageException.EIO, e);
+                    Errno.EIO, e);
         }
     }
 

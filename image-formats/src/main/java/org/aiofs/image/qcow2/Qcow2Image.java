@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
@@ -137,20 +138,20 @@ public final class Qcow2Image implements BlockImage {
             if (header.externalDataFile()) {
                 if (extensions.dataFile() == null) {
                     throw new ImageException(name + ": needs an external data file but names none"
-                            + " (no external data file name extension)", ImageException.ENOTSUP);
+                            + " (no external data file name extension)", Errno.ENOTSUP);
                 }
                 Path dataPath = resolve(file.path(), extensions.dataFile());
                 try {
                     dataFile = HostFile.open(dataPath, file.readOnly(), false);
                 } catch (IOException e) {
                     throw new ImageException(name + ": external data file " + extensions.dataFile()
-                            + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
+                            + " cannot be opened: " + e.getMessage(), Errno.EIO, e);
                 }
             }
             if (backingName != null) {
                 if (backingName.startsWith("json:")) {
                     throw new ImageException(name + ": json: backing file names are not supported",
-                            ImageException.ENOTSUP);
+                            Errno.ENOTSUP);
                 }
                 String format = extensions.backingFormat();
                 backing = backings.open(resolve(file.path(), backingName), format);
@@ -174,7 +175,7 @@ public final class Qcow2Image implements BlockImage {
             throws ImageException {
         if (header.corrupt()) {
             throw new ImageException(name + " is marked corrupt: repair it with `qemu-img check -r all` (or open it"
-                    + " read-only)", ImageException.EIO);
+                    + " read-only)", Errno.EIO);
         }
         if (header.dirty()) {
             throw new DirtyImageException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
@@ -183,7 +184,7 @@ public final class Qcow2Image implements BlockImage {
         if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
             // writing would have to invalidate them (QEMU's autoclear rule) and leak their clusters
             throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
-                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
+                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", Errno.ENOTSUP);
         }
     }
 
@@ -206,7 +207,7 @@ public final class Qcow2Image implements BlockImage {
     /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
     public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
         if (!snapshots.contains(s)) {
-            throw new ImageException(name + ": no snapshot " + s.name(), ImageException.EINVAL);
+            throw new ImageException(name + ": no snapshot " + s.name(), Errno.EINVAL);
         }
         long fileSize = file.size();
         long needed = header.l1EntriesFor(s.virtualSize());
@@ -237,7 +238,7 @@ public final class Qcow2Image implements BlockImage {
                 return openSnapshot(s);
             }
         }
-        throw new ImageException(name + ": no snapshot named " + nameOrId, ImageException.EINVAL);
+        throw new ImageException(name + ": no snapshot named " + nameOrId, Errno.EINVAL);
     }
 
     public List<Qcow2Snapshot> snapshots() {

@@ -2,6 +2,7 @@ package org.aiofs.image.qcow2;
 
 import java.io.IOException;
 
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 
 /**
@@ -40,7 +41,7 @@ final class RefcountTableGrowth {
             long tableClusters = (entries * 8 + (1L << clusterBits) - 1) >>> clusterBits;
             if ((tableClusters << clusterBits) > Qcow2Header.MAX_REFTABLE_BYTES) {
                 throw new ImageException(image + ": the refcount table would exceed "
-                        + (Qcow2Header.MAX_REFTABLE_BYTES >> 20) + " MiB", ImageException.ENOSPC);
+                        + (Qcow2Header.MAX_REFTABLE_BYTES >> 20) + " MiB", Errno.ENOSPC);
             }
             long newEntries = (tableClusters << clusterBits) / 8;
             long newBlocks = 0;

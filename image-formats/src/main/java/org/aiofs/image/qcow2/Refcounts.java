@@ -10,6 +10,7 @@ import java.util.function.LongConsumer;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.cache.MetadataCache;
 
@@ -224,7 +225,7 @@ final class Refcounts {
     private void set(long cluster, long value) throws IOException {
         if (Long.compareUnsigned(value, maxRefcount) > 0) {
             throw new ImageException(image + ": refcount of cluster 0x" + Long.toHexString(cluster << clusterBits)
-                    + " would exceed " + (1 << order) + " bits", ImageException.EIO);
+                    + " would exceed " + (1 << order) + " bits", Errno.EIO);
         }
         long b = cluster / perBlock;
         MetadataCache.Entry<RefcountBlock> e = forUpdate(b);

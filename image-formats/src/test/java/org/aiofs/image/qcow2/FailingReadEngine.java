@@ -7,6 +7,7 @@ import org.aiofs.aio.EngineCapabilities;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 
 /** Passes requests on, except that while armed every read of one file fails with EIO. */
 final class FailingReadEngine implements IoEngine {
@@ -32,7 +33,7 @@ final class FailingReadEngine implements IoEngine {
     @Override
     public CompletableFuture<Long> submit(IoRequest request) {
         if (armed && request instanceof IoRequest.Read r && r.file().path().toAbsolutePath().equals(failing)) {
-            return CompletableFuture.failedFuture(new HostIoException("pread", failing, r.position(), 5));
+            return CompletableFuture.failedFuture(new HostIoException("pread", failing, r.position(), Errno.EIO));
         }
         return inner.submit(request);
     }

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
@@ -53,7 +54,7 @@ class Qcow2MalformedTest extends EngineTestBase {
             IOException e = assertThrows(IOException.class, () -> Futures.await(img.read(offset,
                     ByteBuffer.allocate(4096))));
             assertInstanceOf(ImageException.class, e);
-            assertEquals(ImageException.EIO, ((ImageException) e).errno());
+            assertEquals(Errno.EIO, ((ImageException) e).errno());
             assertOneLine(e, image, expected);
             return e;
         }
@@ -85,7 +86,7 @@ class Qcow2MalformedTest extends EngineTestBase {
         Path p = image("bit.qcow2");
         ImageDamage.putLong(p, 72, ImageDamage.getLong(p, 72) | (1L << 40));
         ImageException e = refused(p, "incompatible", "0x10000000000");
-        assertEquals(ImageException.ENOTSUP, e.errno());
+        assertEquals(Errno.ENOTSUP, e.errno());
     }
 
     @Test

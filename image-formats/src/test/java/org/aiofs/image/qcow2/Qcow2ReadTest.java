@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
@@ -338,7 +339,7 @@ class Qcow2ReadTest extends EngineTestBase {
         try (BlockImage img = open("w.qcow2")) {
             IOException w = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(1))));
             assertInstanceOf(ImageException.class, w);
-            assertEquals(ImageException.EROFS, ((ImageException) w).errno());
+            assertEquals(Errno.EROFS, ((ImageException) w).errno());
         }
     }
 

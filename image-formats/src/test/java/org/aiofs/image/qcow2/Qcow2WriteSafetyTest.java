@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
@@ -159,12 +160,12 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         try (BlockImage img = openWritable("o.qcow2")) {
             IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(512, ByteBuffer.allocate(4096))));
             ImageException ie = (ImageException) e;
-            assertEquals(ImageException.EIO, ie.errno());
+            assertEquals(Errno.EIO, ie.errno());
             assertTrue(ie.getMessage().contains("corrupt") && ie.getMessage().contains("ACTIVE_L1"), ie.getMessage());
             // and every later write too, anywhere
             IOException later = assertThrows(IOException.class,
                     () -> Futures.await(img.write(2 << 20, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EIO, ((ImageException) later).errno());
+            assertEquals(Errno.EIO, ((ImageException) later).errno());
         }
         byte[] after = Files.readAllBytes(image);
         for (long i = l1; i < l1 + 512; i++) {
@@ -190,7 +191,7 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         ImageDamage.putByte(image, entry + 1, 0);
         try (BlockImage img = openWritable("z.qcow2")) {
             IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EIO, ((ImageException) e).errno());
+            assertEquals(Errno.EIO, ((ImageException) e).errno());
             assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
         }
         String info = Tool.ok(dir, "qemu-img", "info", "--output=json", "z.qcow2");
@@ -218,7 +219,7 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Qemu.img(dir, "create", "-f", "qcow2", "b.qcow2", "4M");
         Qemu.img(dir, "bitmap", "--add", "b.qcow2", "b0");
         ImageException e = assertThrows(ImageException.class, () -> openWritable("b.qcow2"));
-        assertEquals(ImageException.ENOTSUP, e.errno());
+        assertEquals(Errno.ENOTSUP, e.errno());
         assertTrue(e.getMessage().contains("persistent dirty bitmaps"), e.getMessage());
         new ImageOpener(engine).open(dir.resolve("b.qcow2"), null, true).close();
         Qemu.img(dir, "bitmap", "--remove", "b.qcow2", "b0");

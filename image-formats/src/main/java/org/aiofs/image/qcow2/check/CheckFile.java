@@ -6,6 +6,7 @@ import org.aiofs.aio.BlockingIo;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 
 /**
  * Positional reads and writes on the image file for the checker, on the caller's thread.
@@ -45,7 +46,7 @@ final class CheckFile {
     void write(long offset, ByteBuffer data) throws HostIoException {
         long done = BlockingIo.execute(new IoRequest.Write(file, offset, data));
         if (done != data.remaining()) {
-            throw new HostIoException(file.path() + ": short write at 0x" + Long.toHexString(offset), 5);
+            throw new HostIoException(file.path() + ": short write at 0x" + Long.toHexString(offset), Errno.EIO);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.SyncEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.qcow2.HeaderExtensions;
@@ -81,7 +82,7 @@ public final class Qcow2Checker {
         long fileClusters = (fileSize + header.clusterSize() - 1) >>> bits;
         if (fileClusters > ExpectedRefcounts.MAX_FILE_CLUSTERS) {
             throw new ImageException(name + ": image too large to check (" + fileClusters + " clusters)",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         ExpectedRefcounts expected = new ExpectedRefcounts(bits, fileClusters,
                 RefcountEntries.max(header.refcountOrder()));
