@@ -16,26 +16,15 @@ import com.kenai.jffi.MemoryIO;
  * serialised only against the writes that share those sectors. Zeroing a block device
  * zeroes the aligned middle and writes zeroes at the ends.
  */
-public final class DirectIoPadding implements IoEngine {
+public final class DirectIoPadding extends ForwardingEngine {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
-    private final IoEngine inner;
     /** A 1 MiB request widened by a sector at each end fits; bigger ones get their own buffer. */
     private final BufferPool bounces = new BufferPool((1 << 20) + 2 * 4096, 4096, 32);
     private final SerialisingRanges writes = new SerialisingRanges();
 
     public DirectIoPadding(IoEngine inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
+        super(inner);
     }
 
     @Override
@@ -72,7 +61,7 @@ public final class DirectIoPadding implements IoEngine {
         if (batch.stream().noneMatch(this::needsPadding)) {
             return inner.submitBatch(batch); // the engine's own ordering (io_uring drains) stays in use
         }
-        return IoEngine.super.submitBatch(batch);
+        return super.submitBatch(batch);
     }
 
     /** Whether a request must come here rather than go straight to the engine. */
@@ -212,10 +201,5 @@ public final class DirectIoPadding implements IoEngine {
 
     private static long up(long v, int a) {
         return down(v + a - 1, a);
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -148,27 +148,11 @@ class DirectIoPaddingTest {
     @Test
     void alignedRequestsGoStraightThrough() throws Exception {
         List<IoRequest> seen = new CopyOnWriteArrayList<>();
-        IoEngine inner = new ThreadPoolEngine(1);
-        IoEngine recording = new IoEngine() {
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public EngineCapabilities capabilities() {
-                return inner.capabilities();
-            }
-
+        IoEngine recording = new ForwardingEngine(new ThreadPoolEngine(1)) {
             @Override
             public CompletableFuture<Long> submit(IoRequest request) {
                 seen.add(request);
                 return inner.submit(request);
-            }
-
-            @Override
-            public void close() {
-                inner.close();
             }
         };
         try (IoEngine padded = new DirectIoPadding(recording)) {

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
-import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.ForwardingEngine;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 
@@ -20,28 +20,22 @@ import org.aiofs.aio.IoRequest;
  * leave on disk (everything a later flush covers, any subset of what came after). A write
  * still in flight when a flush is submitted is not covered by it, as on a real disk.
  */
-final class CrashRecordingEngine implements IoEngine {
+final class CrashRecordingEngine extends ForwardingEngine {
     record Recorded(long position, byte[] data, int epoch) {
     }
 
-    private final IoEngine inner;
     private final Path watched;
     private final List<Recorded> writes = new ArrayList<>();
     private int epoch;
 
     CrashRecordingEngine(IoEngine inner, Path watched) {
-        this.inner = inner;
+        super(inner);
         this.watched = watched.toAbsolutePath();
     }
 
     @Override
     public String name() {
         return "crash-recording";
-    }
-
-    @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
     }
 
     @Override
@@ -98,10 +92,5 @@ final class CrashRecordingEngine implements IoEngine {
                 }
             }
         }
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
-import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.ForwardingEngine;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 
@@ -13,15 +13,14 @@ import org.aiofs.aio.IoRequest;
  * (not submitted) until {@link #open()}, so a test can keep one write in flight as long as
  * it likes, without sleeping.
  */
-final class GatedEngine implements IoEngine {
+final class GatedEngine extends ForwardingEngine {
     static final long MARK = 0x6761_7465_645f_5752L;
 
-    private final IoEngine inner;
     private final CompletableFuture<Void> gate = new CompletableFuture<>();
     private final CountDownLatch held = new CountDownLatch(1);
 
     GatedEngine(IoEngine inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** A buffer of {@code size} bytes that this engine holds back, filled with {@code fill} after the mark. */
@@ -48,11 +47,6 @@ final class GatedEngine implements IoEngine {
     }
 
     @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
     public CompletableFuture<Long> submit(IoRequest request) {
         if (request instanceof IoRequest.Write w && w.buffers()[0].remaining() >= 8
                 && w.buffers()[0].getLong(w.buffers()[0].position()) == MARK) {
@@ -60,10 +54,5 @@ final class GatedEngine implements IoEngine {
             return gate.thenCompose(x -> inner.submit(request));
         }
         return inner.submit(request);
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }
