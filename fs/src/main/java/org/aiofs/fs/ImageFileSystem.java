@@ -15,6 +15,7 @@ import org.aiofs.fs.layout.GeneratedFileNode;
 import org.aiofs.fs.layout.ImageFileNode;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.Node;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.image.BlockImage;
 
 /**

@@ -1,6 +1,5 @@
 package org.aiofs.fs;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,7 @@ import org.aiofs.image.partition.PartitionTable;
 public final class MountInfoFile implements Supplier<byte[]> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Path imagePath;
+    private final String imagePath;
     private final BlockImage image;
     private final boolean readOnly;
     private final MountLayout layout;
@@ -34,7 +33,7 @@ public final class MountInfoFile implements Supplier<byte[]> {
      * @param engine       name, cache mode and the reason they were chosen
      * @param imageDetails format-specific facts (cluster size, backing chain, snapshots, ...)
      */
-    public MountInfoFile(Path imagePath, BlockImage image, boolean readOnly, MountLayout layout, IoCounters counters,
+    public MountInfoFile(String imagePath, BlockImage image, boolean readOnly, MountLayout layout, IoCounters counters,
                          Map<String, Object> engine, Supplier<Map<String, Object>> imageDetails) {
         this.imagePath = imagePath;
         this.image = image;
@@ -48,7 +47,7 @@ public final class MountInfoFile implements Supplier<byte[]> {
     @Override
     public byte[] get() {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("image", imagePath.toString());
+        root.put("image", imagePath);
         root.put("format", image.format());
         root.put("virtual_size", image.size());
         root.put("read_only", readOnly);

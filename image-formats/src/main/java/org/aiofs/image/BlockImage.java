@@ -18,7 +18,7 @@ public interface BlockImage extends Closeable {
     /** The file behind the image, for messages. */
     String name();
 
-    /** Format name as users spell it: "raw", "qcow2", "partition". */
+    /** Format name as users spell it: its driver's name ("raw", "qcow2"), or "partition". */
     String format();
 
     /** Virtual size in bytes. */
@@ -43,6 +43,11 @@ public interface BlockImage extends Closeable {
 
     /** Makes every completed write durable on the host. */
     CompletableFuture<Void> flush();
+
+    /** The image this one reads through where it has no data of its own, or null. */
+    default BlockImage backing() {
+        return null;
+    }
 
     /** Whether the range starting at {@code offset} holds data or reads as zeroes, and for how long. */
     BlockStatus blockStatus(long offset, long length) throws IOException;

@@ -9,18 +9,6 @@ import org.aiofs.aio.nativeio.Errno;
  * unsupported feature. Carries the errno (see {@link Errno}) the FUSE edge should answer with.
  */
 public class ImageException extends IOException {
-    /** Kept while other branches still name these here: use {@link Errno}. */
-    @Deprecated(forRemoval = true)
-    public static final int EIO = Errno.EIO;
-    @Deprecated(forRemoval = true)
-    public static final int EINVAL = Errno.EINVAL;
-    @Deprecated(forRemoval = true)
-    public static final int ENOSPC = Errno.ENOSPC;
-    @Deprecated(forRemoval = true)
-    public static final int EROFS = Errno.EROFS;
-    @Deprecated(forRemoval = true)
-    public static final int ENOTSUP = Errno.ENOTSUP;
-
     private final int errno;
 
     public ImageException(String message, int errno) {
@@ -36,6 +24,15 @@ public class ImageException extends IOException {
     /** A malformed image: a field that can't be right. */
     public static ImageException corrupt(String image, String what) {
         return new ImageException(image + ": " + what, Errno.EIO);
+    }
+
+    /**
+     * A string read from an image (a snapshot name, a file name) as it may appear in a message:
+     * control characters (a newline, a terminal escape) replaced by '?', at most 80 characters.
+     */
+    public static String printable(String fromImage) {
+        String s = fromImage.replaceAll("\\p{Cntrl}", "?");
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     public int errno() {

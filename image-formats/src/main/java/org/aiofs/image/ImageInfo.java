@@ -1,39 +1,34 @@
 package org.aiofs.image;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.aiofs.aio.HostFile;
-import org.aiofs.image.qcow2.Qcow2Image;
-import org.aiofs.image.raw.RawImage;
 
 /**
  * What `aiofs info` reports about an opened image, as `qemu-img info` does. Fields a
- * format does not have are null (cluster size, version, ... of a raw image).
+ * format does not have are null.
  *
- * @param backingFile       the backing name as the image spells it
- * @param backingChain      every level below this image, nearest first (resolved file, format)
- * @param allocatedBytes    bytes the image file holds on the host (its data extents)
+ * @param allocatedBytes bytes the image's files hold on the host ("disk size")
+ * @param backingFile    the backing name as the image spells it
+ * @param backingChain   every level below this image, nearest first (resolved file, format)
+ * @param dirty          qcow2's dirty flag (null for formats without one)
+ * @param formatSpecific qemu-img's "Format specific information", or null
  */
 public record ImageInfo(
         String file,
         String format,
         long virtualSize,
+        long allocatedBytes,
         Integer clusterSize,
-        Integer version,
-        String compressionType,
         String backingFile,
         String backingFormat,
         List<BackingLevel> backingChain,
         List<SnapshotInfo> snapshots,
-        boolean dirty,
-        boolean corrupt,
-        boolean extendedL2,
-        boolean lazyRefcounts,
-        Integer refcountBits,
-        String dataFile,
-        boolean dataFileRaw,
-        long allocatedBytes) {
+        Boolean dirty,
+        FormatSpecific formatSpecific) {
 
     public record BackingLevel(String file, String format) {
     }
@@ -42,14 +37,26 @@ public record ImageInfo(
             long vmClockNanos, long vmStateSize) {
     }
 
-    /** Describes an image opened by {@link ImageOpener}. */
-    public static ImageInfo of(BlockImage image) throws IOException {
-        if (image instanceof Qcow2Image q) {
-            return q.info();
+    /**
+     * qemu-img info's format-specific block: its type and fields under qemu-img's JSON keys, in
+     * qemu-img's order. Values are strings, numbers, booleans, lists and maps of those.
+     */
+    public record FormatSpecific(String type, Map<String, Object> data) {
+    }
+
+    /** The facts every format has: name, size, allocation, the backing chain below it. */
+    public static ImageInfo basic(BlockImage image, long allocatedBytes) {
+        return new ImageInfo(image.name(), image.format(), image.size(), allocatedBytes, null, null, null,
+                backingChain(image), List.of(), null, null);
+    }
+
+    /** The levels below {@code image}, nearest first. */
+    public static List<BackingLevel> backingChain(BlockImage image) {
+        List<BackingLevel> chain = new ArrayList<>();
+        for (BlockImage b = image.backing(); b != null; b = b.backing()) {
+            chain.add(new BackingLevel(b.name(), b.format()));
         }
-        long allocated = image instanceof RawImage r ? allocatedBytes(r.file()) : 0;
-        return new ImageInfo(image.name(), image.format(), image.size(), null, null, null, null, null, List.of(),
-                List.of(), false, false, false, false, null, null, false, allocated);
+        return chain;
     }
 
     /** The file's data extents, found with SEEK_DATA/SEEK_HOLE. */

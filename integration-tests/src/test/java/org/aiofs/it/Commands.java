@@ -23,6 +23,11 @@ public final class Commands {
         return Tool.run(null, TIMEOUT, env, null, command);
     }
 
+    /** Runs a command in {@code dir} (qemu-img resolves a relative data_file= against its working directory). */
+    public static Tool.Result runIn(Path dir, String... command) {
+        return Tool.run(dir, TIMEOUT, Map.of(), null, List.of(command));
+    }
+
     /** Runs a command with {@code input} on its standard input. */
     public static Tool.Result runWithInput(String input, String... command) {
         return Tool.run(null, TIMEOUT, Map.of(), input, List.of(command));

@@ -24,11 +24,16 @@ public final class MountedImage implements AutoCloseable {
 
     /** Mounts {@code image} on a new directory under {@code workDir} with the given extra options. */
     public static MountedImage mount(Path image, Path workDir, String... options) throws IOException {
+        return mount(image.toString(), workDir, options);
+    }
+
+    /** Mounts an image named by a path or an NBD URI. */
+    public static MountedImage mount(String image, Path workDir, String... options) throws IOException {
         Path mountPoint = Files.createTempDirectory(workDir, "mnt");
         Path pidFile = workDir.resolve(mountPoint.getFileName() + ".pid");
         List<String> args = new ArrayList<>(List.of("mount", "--pid-file", pidFile.toString()));
         args.addAll(List.of(options));
-        args.add(image.toString());
+        args.add(image);
         args.add(mountPoint.toString());
         Commands.aiofs(args.toArray(String[]::new)).assertSuccess();
         if (!Mounts.isMounted(mountPoint)) {

@@ -57,13 +57,26 @@ public final class BenchRunner {
                 throw new IOException(target + ": smaller than one block of " + workload.blockSize());
             }
             try (IoEngine engine = Engines.create(engineName)) {
-                return measure(engine, file, workload, cache, blocks, seconds);
+                return measure(engine.name(), engine, file, workload, cache.label(), blocks, seconds);
             }
         }
     }
 
-    private static BenchResult measure(IoEngine engine, HostFile file, Workload w, CacheMode cache, long blocks,
-                                       double seconds) throws IOException {
+    /**
+     * One workload on a file that brings its own engine (an NBD export), reported as {@code label}.
+     * The file stays open; the engine is not closed.
+     */
+    public static BenchResult runOn(String label, HostFile file, Workload workload, String cacheLabel, double seconds)
+            throws IOException {
+        long blocks = file.size() / workload.blockSize();
+        if (blocks < 1) {
+            throw new IOException(file.name() + ": smaller than one block of " + workload.blockSize());
+        }
+        return measure(label, file.remote().engine(), file, workload, cacheLabel, blocks, seconds);
+    }
+
+    private static BenchResult measure(String label, IoEngine engine, HostFile file, Workload w, String cache,
+                                       long blocks, double seconds) throws IOException {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         // A warm-up (a quarter of the run, at most 1 s) lets the JIT compile the I/O path first;
@@ -82,12 +95,12 @@ public final class BenchRunner {
         long cpu = os.getProcessCpuTime() - cpuStart;
         if (driver.failure.get() != null) {
             Throwable f = driver.failure.get();
-            throw new IOException(engine.name() + " " + w.name() + ": " + f.getMessage(), f);
+            throw new IOException(label + " " + w.name() + ": " + f.getMessage(), f);
         }
         long ios = driver.completed.get();
         long[] sorted = driver.latencies.sorted();
         double iops = ios / elapsed;
-        return new BenchResult(engine.name(), w.name(), cache.label(), true, "", ios, elapsed, iops,
+        return new BenchResult(label, w.name(), cache, true, "", ios, elapsed, iops,
                 iops * w.blockSize() / (1 << 20), driver.latencies.percentileMicros(50, sorted),
                 driver.latencies.percentileMicros(99, sorted), ios == 0 ? 0 : cpu / 1000.0 / ios);
     }

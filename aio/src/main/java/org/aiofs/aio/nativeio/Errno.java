@@ -26,6 +26,10 @@ public final class Errno {
     public static final int ENXIO = 6;
     public static final int ENODEV = 19;
     public static final int ENOTCONN = 107;
+    public static final int EPROTO = 71;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+    public static final int EHOSTUNREACH = 113;
 
     private Errno() {
     }

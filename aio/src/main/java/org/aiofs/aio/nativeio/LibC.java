@@ -39,5 +39,10 @@ public interface LibC {
 
     @SaveError int fcntl(int fd, int cmd, @In @Out Pointer arg);
 
+    @SaveError int fcntl(int fd, int cmd, int arg);
+
+    /** flags: MNT_FORCE (1) aborts a FUSE connection, MNT_DETACH (2) detaches lazily. */
+    @SaveError int umount2(String target, int flags);
+
     String strerror(int errnum);
 }

@@ -45,6 +45,20 @@ abstract class EngineContractTest {
 
     protected abstract boolean direct();
 
+    /** The file under test, as the engine sees it: by default the local file, opened as asked. */
+    protected HostFile openFile(Path path, boolean readOnly) throws IOException {
+        return HostFile.open(path, readOnly, direct());
+    }
+
+    /** The engine for that file: by default a new one from {@link #newEngine()}. */
+    protected IoEngine engineFor(HostFile file) throws IOException {
+        return newEngine();
+    }
+
+    /** Called after the engine and the file are closed. */
+    protected void cleanUp() throws IOException {
+    }
+
     private Path dir;
     private Path path;
     private IoEngine engine;
@@ -56,8 +70,8 @@ abstract class EngineContractTest {
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "aiofs-engine-test");
         path = dir.resolve("host.img");
         Files.write(path, randomBytes(64 * BLOCK));
-        engine = newEngine();
-        file = HostFile.open(path, false, direct());
+        file = openFile(path, false);
+        engine = engineFor(file);
     }
 
     @AfterEach
@@ -70,6 +84,7 @@ abstract class EngineContractTest {
                 file.close();
             }
         } finally {
+            cleanUp();
             Files.deleteIfExists(path);
             Files.deleteIfExists(dir);
         }
@@ -143,7 +158,7 @@ abstract class EngineContractTest {
     @Test
     void nothingAfterABarrierRunsWhenARequestBeforeItFailed() throws Exception {
         byte[] before = javaRead(0, BLOCK);
-        try (HostFile readOnly = HostFile.open(path, true, direct())) {
+        try (HostFile readOnly = openFile(path, true)) {
             List<IoRequest> batch = List.of(
                     new IoRequest.Write(readOnly, BLOCK, split(randomBytes(BLOCK), new int[] {BLOCK})),
                     new IoRequest.Barrier(),
@@ -158,7 +173,7 @@ abstract class EngineContractTest {
 
     @Test
     void writeToReadOnlyFileFailsWithEbadf() throws Exception {
-        try (HostFile readOnly = HostFile.open(path, true, direct())) {
+        try (HostFile readOnly = openFile(path, true)) {
             CompletableFuture<Long> result = engine.submit(
                     new IoRequest.Write(readOnly, 0, split(randomBytes(BLOCK), new int[] {BLOCK})));
             ExecutionException e = assertThrows(ExecutionException.class, () -> result.get(30, TimeUnit.SECONDS));

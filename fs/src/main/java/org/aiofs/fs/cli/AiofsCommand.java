@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** The `aiofs` command line. */
 @Command(name = "aiofs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Expose virtual disk images (raw, qcow2) as plain files through FUSE.",
+        description = "Expose virtual disk images (raw, qcow2, vmdk, vpc, vhdx, vdi) as plain files through FUSE.",
         subcommands = {MountCommand.class, UnmountCommand.class, InfoCommand.class, CheckCommand.class,
                 CreateCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},

@@ -19,6 +19,7 @@ import org.aiofs.aio.bench.BenchTarget;
 import org.aiofs.aio.bench.Workload;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.Engines;
+import org.aiofs.aio.nbd.NbdUri;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,11 +29,14 @@ import picocli.CommandLine.Option;
                 + "with IOPS, MiB/s, latency percentiles and CPU time per I/O.",
                 "Engine/cache combinations that cannot work here are listed with the probe's reason."},
         footer = {"", "Without --target a 256 MiB file is made in /var/tmp and removed afterwards.",
+                "An NBD target (nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH) is measured on its own",
+                "client: one connection, and as many as the server allows multi-conn for.",
                 "Writes overwrite the target's data: never point it at a disk you need.",
                 "Exit codes: 0 done, 1 failure."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--target", paramLabel = "FILE|DEVICE", description = "File or block device to measure on.")
-    Path target;
+    @Option(names = "--target", paramLabel = "FILE|DEVICE|NBD-URI",
+            description = "File, block device or NBD export to measure on.")
+    String target;
 
     @Option(names = "--engines", paramLabel = "all|LIST", defaultValue = "all",
             description = "Comma-separated engines (${COMPLETION-CANDIDATES}) or all (default).",
@@ -85,7 +89,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         List<BenchResult> results = new ArrayList<>();
         PrintStream err = System.err;
-        try (BenchTarget t = target != null ? BenchTarget.existing(target)
+        if (target != null && NbdUri.isNbdUri(target)) {
+            results = NbdBench.run(NbdUri.parse(target), engines, workloadList, modes, seconds, err);
+        } else try (BenchTarget t = target != null ? BenchTarget.existing(Path.of(target))
                 : BenchTarget.temporary(Path.of("/var/tmp"), sizeMiB << 20)) {
             int total = engineNames.size() * workloadList.size() * modes.size();
             int done = 0;
@@ -113,7 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void progress(PrintStream err, int done, int total, String what) {
+    static void progress(PrintStream err, int done, int total, String what) {
         int width = 30;
         int filled = total == 0 ? width : done * width / total;
         err.printf("\r[%s%s] %d/%d %-50s", "#".repeat(filled), ".".repeat(width - filled), done, total, what);

@@ -1,6 +1,6 @@
 package org.aiofs.fs.cli;
 
-import org.aiofs.image.qcow2.create.ImageSize;
+import org.aiofs.image.ImageSize;
 import picocli.CommandLine;
 
 /** {@code --cache-size}: a size as qemu-img reads it (K, M, G suffixes), at least {@link #MIN_BYTES}. */

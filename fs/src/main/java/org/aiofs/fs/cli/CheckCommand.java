@@ -9,11 +9,11 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
-import org.aiofs.image.qcow2.check.Qcow2CheckResult;
-import org.aiofs.image.qcow2.check.Qcow2Checker;
-import org.aiofs.image.qcow2.check.RepairMode;
+import org.aiofs.image.CheckResult;
+import org.aiofs.image.ImageDriver;
+import org.aiofs.image.RepairMode;
+import org.aiofs.image.open.FormatProbe;
+import org.aiofs.image.open.ImageDrivers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +33,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file.")
     Path image;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2", description = "The format; probed when not given.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The format (${COMPLETION-CANDIDATES}); probed when not given.")
     String format;
 
     @Option(names = "--repair", arity = "0..1", paramLabel = "leaks|all", preprocessor = BareRepair.class,
@@ -67,25 +68,25 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RepairMode mode = repairMode();
         PrintWriter err = spec.commandLine().getErr();
-        ImageFormat f;
+        ImageDriver driver;
         try {
-            f = format == null ? probe() : ImageFormat.fromUserName(format);
+            driver = format == null ? FormatProbe.probe(image) : ImageDrivers.byName(format);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (IOException e) {
             err.println("aiofs: " + e.getMessage());
-            return Qcow2CheckResult.EXIT_CHECK_FAILED;
+            return CheckResult.EXIT_CHECK_FAILED;
         }
-        if (f != ImageFormat.QCOW2) {
+        if (!driver.capabilities().check()) {
             err.println("aiofs: " + image + ": This image format does not support checks");
-            return Qcow2CheckResult.EXIT_NOT_SUPPORTED;
+            return CheckResult.EXIT_NOT_SUPPORTED;
         }
-        Qcow2CheckResult r;
+        CheckResult r;
         try {
-            r = Qcow2Checker.check(image, mode, err);
+            r = driver.check(image, mode, err);
         } catch (IOException e) {
             err.println("aiofs: Check failed: " + e.getMessage());
-            return Qcow2CheckResult.EXIT_CHECK_FAILED;
+            return CheckResult.EXIT_CHECK_FAILED;
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output == ReportFormat.json) {
@@ -118,12 +119,8 @@ public final class CheckCommand implements Callable<Integer> {
         };
     }
 
-    private ImageFormat probe() throws IOException {
-        return ImageOpener.probe(image);
-    }
-
     /** qemu-img's ImageCheck keys; as qemu-img, optional counts are left out when zero. */
-    static Map<String, Object> json(Qcow2CheckResult r) {
+    static Map<String, Object> json(CheckResult r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("filename", r.filename());
         m.put("format", r.format());
@@ -147,7 +144,7 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     /** qemu-img check's human report, line for line. */
-    static String text(Qcow2CheckResult r) {
+    static String text(CheckResult r) {
         StringBuilder b = new StringBuilder();
         if (r.corruptionsFixed() + r.leaksFixed() > 0) {
             b.append("The following inconsistencies were found and repaired:\n\n")

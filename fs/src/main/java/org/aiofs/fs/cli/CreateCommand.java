@@ -3,17 +3,18 @@ package org.aiofs.fs.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
-import org.aiofs.image.qcow2.create.ImageSize;
-import org.aiofs.image.qcow2.create.Qcow2CreateOptions;
-import org.aiofs.image.qcow2.create.Qcow2Creator;
-import org.aiofs.image.qcow2.create.RawCreator;
+import org.aiofs.image.CreateRequest;
+import org.aiofs.image.ImageDriver;
+import org.aiofs.image.ImageSize;
+import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.ImageOpener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,39 +56,35 @@ public final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageFormat f;
+        ImageDriver driver;
         long bytes;
+        Map<String, String> formatOptions = new LinkedHashMap<>();
         try {
-            f = ImageFormat.fromUserName(format);
+            driver = ImageDrivers.byName(format);
             bytes = size == null ? -1 : ImageSize.parse(size);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (!driver.capabilities().create()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "aiofs cannot create " + driver.name()
+                    + " images");
+        }
+        if (backingFormat != null && backing == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-F needs -b");
+        }
+        if (backing != null && !driver.capabilities().backing()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), driver.name()
+                    + " images take no backing file");
+        }
         try {
-            if (f == ImageFormat.RAW) {
-                if (backing != null || backingFormat != null || !options.isEmpty()) {
-                    throw new CommandLine.ParameterException(spec.commandLine(),
-                            "raw images take no backing file and no -o options");
-                }
-                if (bytes < 0) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "SIZE is required");
-                }
-                RawCreator.create(image, bytes);
-            } else {
-                Qcow2CreateOptions o = Qcow2CreateOptions.defaults(bytes);
-                for (String opt : options) {
-                    o = o.with(Qcow2CreateOptions.split(opt));
-                }
-                if (backing != null) {
-                    o = o.withBacking(backing, backingFormat);
-                } else if (backingFormat != null) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "-F needs -b");
-                }
-                if (o.backingFile() != null) {
-                    o = withBackingFacts(o);
-                }
-                Qcow2Creator.create(image, o);
+            for (String opt : options) {
+                formatOptions.putAll(CreateRequest.splitOptions(opt));
             }
+            CreateRequest request = new CreateRequest(bytes, backing, backingFormat, formatOptions);
+            if (backing != null) {
+                request = withBackingFacts(request);
+            }
+            driver.create(image, request);
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("aiofs: " + image + ": " + e.getMessage());
             return 1;
@@ -99,19 +96,18 @@ public final class CreateCommand implements Callable<Integer> {
     }
 
     /** Opens the backing image (as qemu-img does) for its format and, when SIZE is missing, its size. */
-    private Qcow2CreateOptions withBackingFacts(Qcow2CreateOptions o) throws IOException {
-        Path path = Path.of(o.backingFile());
+    private CreateRequest withBackingFacts(CreateRequest r) throws IOException {
+        Path path = Path.of(r.backingFile());
         if (!path.isAbsolute()) {
             Path folder = image.toAbsolutePath().getParent();
             path = folder == null ? path : folder.resolve(path);
         }
-        ImageFormat given = o.backingFormat() == null ? null : ImageFormat.fromUserName(o.backingFormat());
         try (SyncEngine engine = new SyncEngine();
-                BlockImage b = new ImageOpener(engine).open(path, given, true)) {
-            Qcow2CreateOptions out = o.withBacking(o.backingFile(), b.format());
-            return o.virtualSize() < 0 ? out.withVirtualSize(b.size()) : out;
+                BlockImage b = new ImageOpener(engine).open(path, r.backingFormat(), true)) {
+            return new CreateRequest(r.virtualSize() < 0 ? b.size() : r.virtualSize(), r.backingFile(), b.format(),
+                    r.options());
         } catch (IOException e) {
-            throw new IOException("Could not open backing file " + o.backingFile() + ": " + describe(e), e);
+            throw new IOException("Could not open backing file " + r.backingFile() + ": " + describe(e), e);
         }
     }
 

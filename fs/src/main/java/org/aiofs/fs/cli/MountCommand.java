@@ -10,20 +10,25 @@ import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Preflight;
-import org.aiofs.image.ImageFormat;
+import org.aiofs.image.ImageLocation;
+import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.NamedFilePolicy;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
         description = {"Mount IMAGE on MOUNTPOINT: MOUNTPOINT/disk.raw is then the whole virtual disk.",
+                "IMAGE is a file or block device, or an NBD export: nbd://HOST[:PORT]/EXPORT, "
+                        + "nbds://... (TLS), nbd+unix:///EXPORT?socket=PATH.",
                 "Returns once the mount serves (the server keeps running in the background), "
                         + "or fails with the server's error."},
         footer = {"", "The background server logs to /run/aiofs/mount-*.log (or $XDG_RUNTIME_DIR/aiofs).",
                 "Exit codes: 0 mounted (or, with --foreground, unmounted cleanly), 1 failure."})
 public final class MountCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image file (raw or qcow2).")
-    Path image;
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image: a file or an NBD URI.")
+    String image;
 
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
     Path mountPoint;
@@ -31,8 +36,9 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = {"-r", "--read-only"}, description = "Serve the image read-only (files are 0444; writes fail with EROFS).")
     boolean readOnly;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "raw|qcow2",
-            description = "The image format; probed from the image when not given. A raw image is written only when named.")
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", completionCandidates = FormatNames.class,
+            description = "The image format (${COMPLETION-CANDIDATES}); probed from the image when not given. A raw"
+                    + " image is written only when named.")
     String format;
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "auto",
@@ -57,11 +63,20 @@ public final class MountCommand implements Callable<Integer> {
     Path pidFile;
 
     @Option(names = "-o", paramLabel = "OPTION", split = ",",
-            description = "FUSE mount options passed on, e.g. allow_other.")
+            description = "FUSE mount options passed on, e.g. allow_other (which always comes with"
+                    + " default_permissions: file modes are enforced for every user).")
     List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--allow-backing", paramLabel = "DIR|any",
+            description = {"Also follow backing and data files the image names inside DIR (repeatable), or anywhere"
+                    + " (any). By default they must lie inside the image's own directory tree."})
+    List<String> allowBacking = new ArrayList<>();
 
     @Option(names = "--single-threaded", description = "Serve FUSE requests on one thread (libfuse -s).")
     boolean singleThreaded;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--notify-ready", hidden = true, description = "Print READY once served (used by the launcher).")
     boolean notifyReady;
@@ -72,13 +87,28 @@ public final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageFormat imageFormat = format == null ? null : ImageFormat.fromUserName(format);
+        String imageFormat = format == null ? null : ImageDrivers.byName(format).name();
+        try {
+            NamedFilePolicy.fromOptions(allowBacking);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ImageLocation location;
+        try {
+            location = ImageLocation.parse(image);
+        } catch (IllegalArgumentException e) {
+            System.err.println("aiofs: " + e.getMessage());
+            return 1;
+        }
+        if (!location.isRemote()) {
+            location = ImageLocation.of(location.path().toAbsolutePath());
+        }
         if (foreground) {
             try {
-                new MountServer(new MountOptions(image.toAbsolutePath(), mountPoint.toAbsolutePath(), imageFormat,
+                new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, singleThreaded, fuseOptions,
-                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount, cacheBytes))
-                        .run();
+                        pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount, cacheBytes,
+                        allowBacking)).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -86,10 +116,12 @@ public final class MountCommand implements Callable<Integer> {
             }
         }
         try {
-            Preflight.checkImage(image, readOnly);
+            if (!location.isRemote()) {
+                Preflight.checkImage(location.path(), readOnly);
+            }
             Preflight.checkMountPoint(mountPoint);
             Preflight.checkFuse();
-            BackgroundMount.start(serverArguments(), mountPoint);
+            BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -97,7 +129,7 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> serverArguments() {
+    private List<String> serverArguments(ImageLocation location) {
         List<String> args = new ArrayList<>();
         if (readOnly) {
             args.add("--read-only");
@@ -117,11 +149,14 @@ public final class MountCommand implements Callable<Integer> {
         if (noAutoUnmount) {
             args.add("--no-auto-unmount");
         }
+        for (String a : allowBacking) {
+            args.add("--allow-backing=" + (a.equals("any") ? a : Path.of(a).toAbsolutePath().toString()));
+        }
         for (String o : fuseOptions) {
             args.add("-o");
             args.add(o);
         }
-        args.add(image.toAbsolutePath().toString());
+        args.add(location.toString());
         args.add(mountPoint.toAbsolutePath().toString());
         return args;
     }

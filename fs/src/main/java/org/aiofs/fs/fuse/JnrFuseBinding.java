@@ -12,7 +12,7 @@ import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.fs.FileAttributes;
 import org.aiofs.fs.FsException;
 import org.aiofs.fs.ImageFileSystem;
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.partition.Partition;
 import org.aiofs.image.partition.PartitionScheme;

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeoutException;
  * terminal) and returns once the mount really serves, or fails with the server's own error.
  */
 public final class BackgroundMount {
+    /** A line the server prints before READY for the user to see (the chain it follows). */
+    static final String NOTE = "note: ";
+
     private static final long READY_TIMEOUT_SECONDS = 120;
 
     private BackgroundMount() {
@@ -52,7 +55,12 @@ public final class BackgroundMount {
         CompletableFuture<String> firstLine = CompletableFuture.supplyAsync(() -> {
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                return out.readLine();
+                String l = out.readLine();
+                while (l != null && l.startsWith(NOTE)) {
+                    System.err.println("aiofs: " + l);
+                    l = out.readLine();
+                }
+                return l;
             } catch (IOException e) {
                 return null;
             }

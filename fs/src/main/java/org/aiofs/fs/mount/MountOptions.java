@@ -3,12 +3,13 @@ package org.aiofs.fs.mount;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.aiofs.image.ImageFormat;
+import org.aiofs.image.ImageLocation;
 
 /**
  * Everything a mount server needs.
  *
- * @param format       null to probe
+ * @param image        a local image (absolute path) or an NBD export
+ * @param format       a format driver's name, or null to probe
  * @param engine       auto or an engine name ({@code --engine})
  * @param cache        auto or a QEMU cache mode ({@code --cache})
  * @param fuseOptions  extra -o options passed to libfuse (e.g. allow_other)
@@ -16,11 +17,27 @@ import org.aiofs.image.ImageFormat;
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  * @param cacheBytes   the metadata cache's budget for the whole mount ({@code --cache-size})
+ * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
  */
-public record MountOptions(Path image, Path mountPoint, ImageFormat format, boolean readOnly, String engine,
+public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount, long cacheBytes) {
+                           boolean autoUnmount, long cacheBytes, List<String> allowBacking) {
+
+    /**
+     * The user's -o options, with default_permissions added whenever other users may enter
+     * the mount (allow_other, allow_root): without it FUSE checks no permission at all, and
+     * anyone could write a root-owned 0644 disk.raw.
+     */
+    public List<String> userFuseOptions() {
+        boolean othersEnter = fuseOptions.contains("allow_other") || fuseOptions.contains("allow_root");
+        if (!othersEnter || fuseOptions.contains("default_permissions")) {
+            return fuseOptions;
+        }
+        List<String> withChecks = new java.util.ArrayList<>(fuseOptions);
+        withChecks.add("default_permissions");
+        return List.copyOf(withChecks);
+    }
 
     /** The libfuse command-line options: big requests, cleanup if the server dies, and the user's. */
     public String[] libfuseArguments() {
@@ -32,7 +49,7 @@ public record MountOptions(Path image, Path mountPoint, ImageFormat format, bool
         if (readOnly) {
             o.append(",ro");
         }
-        for (String extra : fuseOptions) {
+        for (String extra : userFuseOptions()) {
             o.append(',').append(extra);
         }
         return singleThreaded ? new String[] {"-s", "-o", o.toString()} : new String[] {"-o", o.toString()};

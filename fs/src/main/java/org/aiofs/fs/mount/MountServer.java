@@ -4,26 +4,30 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.RemoteExport;
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
-import org.aiofs.fs.ServerLog;
+import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.fuse.JnrFuseBinding;
-import org.aiofs.fs.cli.InfoCommand;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
-import org.aiofs.image.ImageInfo;
+import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.image.cache.MetadataCache;
+import org.aiofs.image.open.ImageDrivers;
+import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.open.NamedFilePolicy;
 import ru.serce.jnrfuse.FuseException;
 
 /**
@@ -36,6 +40,8 @@ public final class MountServer {
 
     private final MountOptions options;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** What the close of the image lost, or null; read once {@link #closed} is down. */
+    private volatile String closeFailure;
 
     public MountServer(MountOptions options) {
         this.options = options;
@@ -43,7 +49,9 @@ public final class MountServer {
 
     public void run() throws MountException, IOException {
         Path mountPoint = MountPaths.canonical(options.mountPoint());
-        Preflight.checkImage(options.image(), options.readOnly());
+        if (!options.image().isRemote()) {
+            Preflight.checkImage(options.image().path(), options.readOnly());
+        }
         Preflight.checkMountPoint(mountPoint);
         Preflight.checkFuse();
 
@@ -57,45 +65,70 @@ public final class MountServer {
         }
         BlockImage image;
         MetadataCache cache = new MetadataCache(options.cacheBytes());
+        ImageOpener opener;
         try {
-            image = new ImageOpener(engine, choice.cache().direct(), cache)
-                    .open(options.image(), options.format(), options.readOnly());
+            opener = new ImageOpener(engine, choice.cache(), ServerLog::info)
+                    .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
+                    .withMetadataCache(cache)
+                    .withNotices(this::notice);
+            image = opener.open(options.image(), options.format(), options.readOnly());
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new MountException(e.getMessage(), e);
         }
         RuntimeFiles files = RuntimeFiles.forMountPoint(mountPoint);
+        CloseStatus.clear(files);
+        String lost = null;
         try {
             Map<String, Object> engineDescription = new LinkedHashMap<>();
-            engineDescription.put("name", choice.engine());
+            engineDescription.put("name", options.image().isRemote() ? "nbd" : choice.engine());
             engineDescription.put("cache", choice.cache().label());
             engineDescription.put("reason", choice.reason());
+            List<Map<String, String>> exports = new ArrayList<>();
+            for (RemoteExport export : opener.exports()) {
+                ServerLog.info(export.location() + ": " + export.describe());
+                exports.add(Map.of("uri", export.location(), "negotiated", export.describe()));
+            }
+            if (!exports.isEmpty()) {
+                engineDescription.put("nbd_exports", exports);
+            }
             serve(image, cache, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
                 image.close();
+            } catch (IOException | RuntimeException e) {
+                lost = e.getMessage();
+                ServerLog.error(lost);
             } finally {
                 engine.close();
                 files.removePid();
                 if (options.pidFile() != null) {
                     Files.deleteIfExists(options.pidFile());
                 }
+                CloseStatus.write(files, lost);
+                closeFailure = lost;
                 closed.countDown();
             }
+        }
+        if (lost != null) {
+            throw new MountException(lost);
         }
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
     private void serve(BlockImage image, MetadataCache metadata, Path mountPoint, RuntimeFiles files, CacheMode cache,
                        Map<String, Object> engineDescription) throws MountException, IOException {
-        int uid = (Integer) Files.getAttribute(options.image(), "unix:uid");
-        int gid = (Integer) Files.getAttribute(options.image(), "unix:gid");
-        FileTime modified = Files.getLastModifiedTime(options.image());
+        // an export's files belong to whoever owns the mountpoint, as of now
+        Path owner = options.image().isRemote() ? mountPoint : options.image().path();
+        int uid = (Integer) Files.getAttribute(owner, "unix:uid");
+        int gid = (Integer) Files.getAttribute(owner, "unix:gid");
+        FileTime modified = options.image().isRemote() ? FileTime.fromMillis(System.currentTimeMillis())
+                : Files.getLastModifiedTime(owner);
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
         layout.setSnapshots(SnapshotFiles.of(image));
-        layout.setInfoFile(new MountInfoFile(options.image(), image, options.readOnly(), layout, fs.counters(),
-                engineDescription, () -> imageDetails(image, metadata)));
+        layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
+                fs.counters(), engineDescription, () -> imageDetails(image, metadata)));
         JnrFuseBinding binding = new JnrFuseBinding(fs, "aiofs");
 
         long pid = ProcessHandle.current().pid();
@@ -117,11 +150,20 @@ public final class MountServer {
         }
     }
 
+    /** What the user should know about the mount (the chain it follows): logged, and shown by the launcher. */
+    private void notice(String text) {
+        ServerLog.info("note: " + text);
+        if (options.notifyReady()) {
+            System.out.println(BackgroundMount.NOTE + text);
+            System.out.flush();
+        }
+    }
+
     /** qemu-img info's facts about the image, under "image_info" in info.json, and the metadata cache's use. */
     private static Map<String, Object> imageDetails(BlockImage image, MetadataCache metadata) {
         Map<String, Object> details = new LinkedHashMap<>();
         try {
-            details.put("image_info", InfoCommand.json(ImageInfo.of(image)));
+            details.put("image_info", ImageInfoReport.json(ImageDrivers.describe(image)));
         } catch (IOException | RuntimeException e) {
             details.put("image_info_error", String.valueOf(e.getMessage()));
         }
@@ -170,6 +212,9 @@ public final class MountServer {
         try {
             if (!closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 ServerLog.error("image not closed within " + SHUTDOWN_WAIT_SECONDS + " s of the signal");
+            } else if (closeFailure != null) {
+                // the JVM would exit 143 as for any SIGTERM: whoever waits for us must see the loss
+                Runtime.getRuntime().halt(1);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -9,10 +9,16 @@ import java.util.Optional;
 public final class MountTable {
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    /** One mount: where, and its filesystem type (e.g. "fuse.aiofs"). */
-    public record Entry(String mountPoint, String fsType, String source) {
+    /** One mount: where, its filesystem type (e.g. "fuse.aiofs"), and its device ("0:47"). */
+    public record Entry(String mountPoint, String fsType, String source, String device) {
         public boolean isFuse() {
             return fsType.equals("fuse") || fsType.startsWith("fuse.");
+        }
+
+        /** The device number as the kernel's dev_t (major << 20 | minor): a FUSE connection's name in fusectl. */
+        public long deviceNumber() {
+            String[] mm = device.split(":");
+            return (Long.parseLong(mm[0]) << 20) | Long.parseLong(mm[1]);
         }
     }
 
@@ -47,7 +53,7 @@ public final class MountTable {
         if (dash < 0 || dash + 2 >= fields.length) {
             return null;
         }
-        return new Entry(unescape(fields[4]), fields[dash + 1], unescape(fields[dash + 2]));
+        return new Entry(unescape(fields[4]), fields[dash + 1], unescape(fields[dash + 2]), fields[2]);
     }
 
     /** mountinfo writes space, tab, newline and backslash as octal escapes (\040). */

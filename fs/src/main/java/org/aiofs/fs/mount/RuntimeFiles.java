@@ -17,10 +17,12 @@ import java.util.Optional;
 public final class RuntimeFiles {
     private final Path pidFile;
     private final Path logFile;
+    private final Path statusFile;
 
     private RuntimeFiles(Path dir, String key) {
         this.pidFile = dir.resolve(key + ".pid");
         this.logFile = dir.resolve(key + ".log");
+        this.statusFile = dir.resolve(key + ".status");
     }
 
     public static RuntimeFiles forMountPoint(Path mountPoint) throws IOException {
@@ -35,6 +37,11 @@ public final class RuntimeFiles {
 
     public Path logFile() {
         return logFile;
+    }
+
+    /** How the server closed the image: see {@link CloseStatus}. */
+    public Path statusFile() {
+        return statusFile;
     }
 
     public void writePid(long pid) throws IOException {

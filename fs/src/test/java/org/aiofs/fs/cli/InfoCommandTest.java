@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** `aiofs info` says what `qemu-img info` says, on the facts it shows. */
 class InfoCommandTest {
@@ -57,6 +59,34 @@ class InfoCommandTest {
             long oa = ours.get("actual-size").asLong();
             assertTrue(Math.abs(qa - oa) <= 65536, image + " actual-size " + oa + " vs qemu " + qa);
         }
+    }
+
+    /** VHD, VHDX and VDI: the same keys as qemu-img info, and no format-specific block (qemu-img has none). */
+    @ParameterizedTest
+    @CsvSource({"vpc, subformat=dynamic, ''", "vpc, subformat=fixed, vpc", "vpc, force_size=on, ''",
+        "vhdx, subformat=dynamic, ''", "vhdx, 'subformat=fixed,block_size=1M', ''", "vdi, static=off, ''",
+        "vdi, static=on, ''"})
+    void blockMappedFormatsMatchQemuImgInfo(String format, String options, String named) throws Exception {
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", format, "-o", options, "d.img", "20M");
+        Tool.ok(dir, "qemu-io", "-f", format, "-c", "write -P 7 1M 3M", "d.img");
+        List<String> formatOption = named.isEmpty() ? List.of() : List.of("-f", named);
+        List<String> qemuCommand = new java.util.ArrayList<>(List.of("qemu-img", "info", "--output=json"));
+        qemuCommand.addAll(formatOption);
+        qemuCommand.add("d.img");
+        JsonNode qemu = new ObjectMapper().readTree(Tool.ok(dir, qemuCommand.toArray(String[]::new)));
+        List<String> ours = new java.util.ArrayList<>(List.of("info", "--output", "json"));
+        ours.addAll(formatOption);
+        ours.add(dir.resolve("d.img").toString());
+        CliResult r = CliResult.aiofs(ours.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        for (String key : List.of("format", "virtual-size", "cluster-size", "backing-filename", "dirty-flag",
+                "format-specific")) {
+            assertEquals(qemu.get(key), json.get(key), format + " " + options + " " + key);
+        }
+        long qa = qemu.get("actual-size").asLong();
+        long oa = json.get("actual-size").asLong();
+        assertTrue(Math.abs(qa - oa) <= 65536, format + " actual-size " + oa + " vs qemu " + qa);
     }
 
     @Test

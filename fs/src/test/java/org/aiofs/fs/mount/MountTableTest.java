@@ -15,6 +15,8 @@ class MountTableTest {
         assertEquals("fuse.aiofs", e.fsType());
         assertEquals("/tmp/vm.img", e.source());
         assertTrue(e.isFuse());
+        assertEquals(47, e.deviceNumber());
+        assertEquals((8L << 20) | 3, MountTable.parse("1 2 8:3 / /x rw - ext4 /dev/sda3 rw").deviceNumber());
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.aiofs.image.lock;
 
 import java.util.List;
 
+import org.aiofs.aio.FileType;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.OfdLock;
@@ -42,6 +43,9 @@ public final class QemuImageLock {
      * long as the file stays open.
      */
     public static void acquire(HostFile file, boolean write) throws ImageException {
+        if (file.type() == FileType.CHARACTER_DEVICE) {
+            return; // byte-range locks mean nothing on a stream device (and its driver may not answer them)
+        }
         List<Permission> held = write
                 ? List.of(Permission.CONSISTENT_READ, Permission.WRITE, Permission.RESIZE)
                 : List.of(Permission.CONSISTENT_READ);
@@ -51,12 +55,14 @@ public final class QemuImageLock {
         try {
             for (Permission p : held) {
                 if (OfdLock.heldByOthers(file, SHARED_BASE + p.bit)) {
-                    throw inUse(file, "another process (QEMU?) does not share the \"" + p.qemuName + "\" permission");
+                    throw inUse(file, "another process (QEMU, or an aiofs mount) does not share the \"" + p.qemuName
+                            + "\" permission", write);
                 }
             }
             for (Permission p : unshared) {
                 if (OfdLock.heldByOthers(file, PERM_BASE + p.bit)) {
-                    throw inUse(file, "another process (QEMU?) holds the \"" + p.qemuName + "\" permission");
+                    throw inUse(file, "another process (QEMU, or an aiofs mount) holds the \"" + p.qemuName
+                            + "\" permission", write);
                 }
             }
             for (Permission p : held) {
@@ -70,9 +76,13 @@ public final class QemuImageLock {
         }
     }
 
-    private static ImageException inUse(HostFile file, String why) {
+    /**
+     * @param forWriting the refused open was for writing: when the other process only reads
+     *                   (it refuses to share writing), a reader may still share the image
+     */
+    private static ImageException inUse(HostFile file, String why, boolean forWriting) {
+        boolean readerFits = forWriting && why.contains("does not share the \"write\"");
         return new ImageException(file.path() + " is in use: " + why
-                + (why.contains("write") ? "; it can still be mounted with --read-only if nothing writes it" : ""),
-                16 /* EBUSY */);
+                + (readerFits ? "; it can still be opened read-only (--read-only)" : ""), 16 /* EBUSY */);
     }
 }

@@ -65,17 +65,22 @@ public record CompressedCluster(long hostOffset, int compressedLength) {
         }
     }
 
-    /** zstd frames, decoded as a stream until the cluster is full (trailing padding is ignored). */
+    /**
+     * zstd frames, decoded as a stream until the cluster is full (trailing padding is ignored).
+     * As QEMU's qcow2_zstd_decompress: the frame being decoded must end with the cluster, or
+     * the data inflates past the cluster size (damage, or a forged image) and the read fails.
+     */
     private static void unzstd(String image, long guestOffset, ByteBuffer compressed, ByteBuffer target, int wanted)
             throws ImageException {
         ByteBuffer src = direct(compressed);
         ByteBuffer dst = target.isDirect() ? target : ByteBuffer.allocateDirect(wanted);
         try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
             int start = dst.position();
+            boolean frameDone = false;
             while (dst.position() - start < wanted && src.hasRemaining()) {
                 int before = dst.position();
                 int srcBefore = src.position();
-                ctx.decompressDirectByteBufferStream(dst, src);
+                frameDone = ctx.decompressDirectByteBufferStream(dst, src);
                 if (dst.position() == before && src.position() == srcBefore) {
                     break;
                 }
@@ -83,6 +88,9 @@ public record CompressedCluster(long hostOffset, int compressedLength) {
             int done = dst.position() - start;
             if (done < wanted) {
                 throw bad(image, guestOffset, "zstd data ends after " + done + " of " + wanted + " bytes");
+            }
+            if (!frameDone) {
+                throw bad(image, guestOffset, "zstd data inflates past the cluster size (" + wanted + " bytes)");
             }
         } catch (ZstdException e) {
             throw bad(image, guestOffset, "zstd data is invalid (" + e.getMessage() + ")");

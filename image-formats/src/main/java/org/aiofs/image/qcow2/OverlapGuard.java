@@ -70,6 +70,11 @@ final class OverlapGuard {
         return broken != null;
     }
 
+    /** What stopped writing, or null. */
+    String reason() {
+        return broken;
+    }
+
     void usable() throws ImageException {
         String b = broken;
         if (b != null) {

@@ -3,7 +3,6 @@ package org.aiofs.image.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +14,10 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageInfo;
+import org.aiofs.image.OpenContext;
 import org.aiofs.image.RangeCheck;
+import org.aiofs.image.RepairNeededException;
+import org.aiofs.image.SnapshotSource;
 import org.aiofs.image.cache.MetadataCache;
 
 /**
@@ -24,7 +26,7 @@ import org.aiofs.image.cache.MetadataCache;
  * through {@link #openSnapshot}. Its L2 tables and inflated clusters live in the mount's
  * {@link MetadataCache}, shared with its snapshots.
  */
-public final class Qcow2Image implements BlockImage {
+public final class Qcow2Image implements BlockImage, SnapshotSource {
     private static final int MAX_FIRST_CLUSTER = 1 << Qcow2Header.MAX_CLUSTER_BITS;
 
     private final String name;
@@ -99,13 +101,14 @@ public final class Qcow2Image implements BlockImage {
     }
 
     /**
-     * Opens the image in {@code file}, writable when the file is. Its metadata is cached in
-     * {@code cache}. On failure nothing stays open but {@code file} itself, which the caller
-     * owns until this returns.
+     * Opens the image in {@code file} (writable when the file was opened for writing). Its
+     * metadata is cached in the context's {@link MetadataCache}. On failure nothing stays open
+     * but {@code file} itself, which the caller owns until this returns.
      */
-    public static Qcow2Image open(HostFile file, IoEngine engine, BackingOpener backings, MetadataCache cache)
-            throws IOException {
-        String name = file.path().toString();
+    public static Qcow2Image open(HostFile file, OpenContext context) throws IOException {
+        IoEngine engine = context.engine();
+        MetadataCache cache = context.metadataCache();
+        String name = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
         ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));
@@ -140,21 +143,14 @@ public final class Qcow2Image implements BlockImage {
                     throw new ImageException(name + ": needs an external data file but names none"
                             + " (no external data file name extension)", Errno.ENOTSUP);
                 }
-                Path dataPath = resolve(file.path(), extensions.dataFile());
-                try {
-                    dataFile = HostFile.open(dataPath, file.readOnly(), false);
-                } catch (IOException e) {
-                    throw new ImageException(name + ": external data file " + extensions.dataFile()
-                            + " cannot be opened: " + e.getMessage(), Errno.EIO, e);
-                }
+                dataFile = context.openNamedFile(file, extensions.dataFile(), "external data file");
             }
             if (backingName != null) {
                 if (backingName.startsWith("json:")) {
                     throw new ImageException(name + ": json: backing file names are not supported",
                             Errno.ENOTSUP);
                 }
-                String format = extensions.backingFormat();
-                backing = backings.open(resolve(file.path(), backingName), format);
+                backing = context.openBacking(file, backingName, extensions.backingFormat());
             }
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
                     cache, new L2Tables(name, cache, meta, header), new InflatedClusters(name, cache), l1,
@@ -178,7 +174,7 @@ public final class Qcow2Image implements BlockImage {
                     + " read-only)", Errno.EIO);
         }
         if (header.dirty()) {
-            throw new DirtyImageException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
+            throw new RepairNeededException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
                     + " or `qemu-img check -r all`");
         }
         if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
@@ -188,30 +184,15 @@ public final class Qcow2Image implements BlockImage {
         }
     }
 
-    /** Relative names are relative to the folder of the image that names them. */
-    static Path resolve(Path image, String name) throws ImageException {
-        Path p;
-        try {
-            p = Path.of(name);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw ImageException.corrupt(image.toString(), "file name '" + name.replaceAll("\\p{Cntrl}", "?")
-                    + "' named in the header is not a valid path");
-        }
-        if (p.isAbsolute()) {
-            return p;
-        }
-        Path folder = image.toAbsolutePath().getParent();
-        return folder == null ? p : folder.resolve(p);
-    }
-
     /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
     public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
         if (!snapshots.contains(s)) {
-            throw new ImageException(name + ": no snapshot " + s.name(), Errno.EINVAL);
+            throw new ImageException(name + ": no snapshot " + ImageException.printable(s.name()),
+                    Errno.EINVAL);
         }
         long fileSize = file.size();
         long needed = header.l1EntriesFor(s.virtualSize());
-        String field = "snapshot " + s.name() + " L1 table";
+        String field = "snapshot " + ImageException.printable(s.name()) + " L1 table";
         if (s.l1Size() < needed) {
             throw ImageException.corrupt(name, field + ": l1_size " + s.l1Size() + " is too small for "
                     + s.virtualSize() + " bytes");
@@ -222,8 +203,9 @@ public final class Qcow2Image implements BlockImage {
                     + " is unaligned or lies beyond the end of the file (" + fileSize + " bytes)");
         }
         long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
-        return new Qcow2Image(name + "@" + s.name(), file, dataFile, engine, header, extensions, backingName, backing,
-                snapshots, cache, tables, inflated, l1, s.virtualSize(), s, false, 0);
+        return new Qcow2Image(name + "@" + ImageException.printable(s.name()), file, dataFile, engine, header,
+                extensions, backingName, backing, snapshots, cache, tables, inflated, l1, s.virtualSize(), s, false,
+                0);
     }
 
     /** Finds a snapshot by name, or by id. */
@@ -238,7 +220,8 @@ public final class Qcow2Image implements BlockImage {
                 return openSnapshot(s);
             }
         }
-        throw new ImageException(name + ": no snapshot named " + nameOrId, Errno.EINVAL);
+        throw new ImageException(name + ": no snapshot named " + ImageException.printable(nameOrId),
+                Errno.EINVAL);
     }
 
     public List<Qcow2Snapshot> snapshots() {
@@ -258,6 +241,7 @@ public final class Qcow2Image implements BlockImage {
         return backingName;
     }
 
+    @Override
     public BlockImage backing() {
         return backing;
     }
@@ -267,22 +251,34 @@ public final class Qcow2Image implements BlockImage {
         return cache;
     }
 
-    public ImageInfo info() throws IOException {
-        List<ImageInfo.BackingLevel> chain = new ArrayList<>();
-        BlockImage b = backing;
-        while (b != null) {
-            chain.add(new ImageInfo.BackingLevel(b.name(), b.format()));
-            b = b instanceof Qcow2Image q ? q.backing : null;
-        }
-        List<ImageInfo.SnapshotInfo> snaps = new ArrayList<>();
+    /** The file holding guest data: the image itself, or its external data file. */
+    public HostFile dataFile() {
+        return dataFile;
+    }
+
+    /** The image file itself. */
+    public HostFile file() {
+        return file;
+    }
+
+    @Override
+    public List<ImageInfo.SnapshotInfo> internalSnapshots() {
+        List<ImageInfo.SnapshotInfo> out = new ArrayList<>();
         for (Qcow2Snapshot s : snapshots) {
-            snaps.add(new ImageInfo.SnapshotInfo(s.id(), s.name(), s.virtualSize(), s.dateSeconds(), s.dateNanos(),
-                    s.vmClockNanos(), s.vmStateSize()));
+            out.add(s.info());
         }
-        return new ImageInfo(name, "qcow2", size, header.clusterSize(), header.version(),
-                header.compressionName(), backingName, extensions.backingFormat(), chain, snaps, header.dirty(),
-                header.corrupt(), header.extendedL2(), header.lazyRefcounts(), header.refcountBits(),
-                extensions.dataFile(), header.dataFileRaw(), ImageInfo.allocatedBytes(file));
+        return out;
+    }
+
+    @Override
+    public BlockImage openInternalSnapshot(ImageInfo.SnapshotInfo wanted) throws IOException {
+        for (Qcow2Snapshot s : snapshots) {
+            if (s.info().equals(wanted)) {
+                return openSnapshot(s);
+            }
+        }
+        throw new ImageException(name + ": no snapshot " + wanted.name() + " (id " + wanted.id() + ")",
+                Errno.EINVAL);
     }
 
     /** The snapshot this image shows, or null for the active state. */

@@ -13,8 +13,10 @@ import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.ImageException;
 import org.aiofs.image.cache.MetadataCache;
 
 /**
@@ -86,7 +88,7 @@ final class Qcow2Writer {
         this.inFlight = new InFlightClusters(geometry);
         L2Slots slots = new L2Slots(name, geometry, map.l1Table(), map.tables(), refcounts, meta, dirty, guard);
         this.planner = new WritePlanner(geometry, dataFile, external, slots, refcounts, reader, guard, virtualSize);
-        String threads = "aiofs-qcow2-" + file.path().getFileName();
+        String threads = "aiofs-qcow2-" + (file.isRemote() ? "nbd" : file.path().getFileName());
         this.continuations = WriterThreads.pool(threads, 4);
         this.commitThread = WriterThreads.pool(threads + "-commit", 1);
         this.committer = new MetadataCommit(engine, file, dataFile, lock, dirty, refcounts, map.l1Table(),
@@ -206,15 +208,39 @@ final class Qcow2Writer {
         return CompletableFuture.allOf(r.toArray(CompletableFuture[]::new));
     }
 
-    /** Once every request is over: everything durable, then the dirty bit cleared (refcounts here are exact). */
+    /**
+     * Once every request is over: everything durable, then the dirty bit cleared (refcounts
+     * here are always exact). A close that can't make every acknowledged write durable
+     * fails, saying what was lost: the image stays consistent (the links are written only
+     * after what they link), but a caller that reported success would lie about the data.
+     */
     void close() throws IOException {
         try {
             requests.awaitNone(name);
-            Futures.await(committer.request());
-            Futures.await(syncFiles());
-            if (!guard.broken()) {
-                flags.clearDirty();
+            int unlinked;
+            long stamp = lock.readLock();
+            try {
+                unlinked = dirty.linkedOperations();
+            } finally {
+                lock.unlockRead(stamp);
             }
+            if (guard.broken()) {
+                Futures.await(syncFiles());
+                throw new ImageException(name + ": not closed cleanly: writing stopped after a failure ("
+                        + guard.reason() + ")" + (unlinked > 0 ? "; the last " + unlinked + " write(s) before it,"
+                        + " never flushed, are lost" : "; writes before it are kept") + "; `aiofs check --repair`"
+                        + " reclaims the clusters they leaked", Errno.EIO);
+            }
+            try {
+                Futures.await(committer.request());
+                Futures.await(syncFiles());
+            } catch (IOException | RuntimeException e) {
+                throw new ImageException(name + ": the final flush failed (" + e.getMessage() + "): writes since"
+                        + " the last flush may be lost" + (unlinked > 0 ? ", and the last " + unlinked + " that"
+                        + " allocated clusters are" : "") + "; the image is consistent (`aiofs check --repair`"
+                        + " reclaims leaked clusters)", Errno.EIO, e);
+            }
+            flags.clearDirty();
         } finally {
             continuations.shutdown();
             commitThread.shutdown();

@@ -77,11 +77,12 @@ public final class SnapshotTable {
             String id = text(rest, (int) extraSize, idSize);
             String name = text(rest, (int) extraSize + idSize, nameSize);
             if (l1Size < 0 || (long) l1Size * 8 > Qcow2Header.MAX_L1_BYTES) {
-                throw ImageException.corrupt(image, field + " (" + name + "): l1_size "
+                throw ImageException.corrupt(image, field + " (" + ImageException.printable(name) + "): l1_size "
                         + Integer.toUnsignedString(l1Size) + " exceeds the 32 MiB L1 table limit");
             }
             if (diskSize < 0) {
-                throw ImageException.corrupt(image, field + " (" + name + "): disk size is negative");
+                throw ImageException.corrupt(image, field + " (" + ImageException.printable(name)
+                        + "): disk size is negative");
             }
             out.add(new Qcow2Snapshot(id, name, l1Offset, l1Size, diskSize, dateSec, dateNsec, vmClock, vmState));
             pos = next;

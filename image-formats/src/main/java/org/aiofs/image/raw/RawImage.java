@@ -9,12 +9,13 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.HostFileStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.RangeCheck;
 
 /**
  * A raw image: guest offset = host offset; holes in the host file read as zeroes. A file
- * opened O_DIRECT takes requests of any alignment through {@link org.aiofs.aio.DirectIoPadding},
+ * opened O_DIRECT takes requests of any alignment through {@link org.aiofs.aio.RequestPadding},
  * which the image opener puts in front of the engine.
  */
 public final class RawImage implements BlockImage {
@@ -30,7 +31,7 @@ public final class RawImage implements BlockImage {
 
     @Override
     public String name() {
-        return file.path().toString();
+        return file.name();
     }
 
     @Override
@@ -111,17 +112,7 @@ public final class RawImage implements BlockImage {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         RangeCheck.inside(this, offset, length);
-        long end = offset + length;
-        long data = file.seekData(offset);
-        if (data < 0 || data >= end) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, length);
-        }
-        if (data > offset) {
-            return new BlockStatus(BlockStatus.Kind.ZERO, offset, data - offset);
-        }
-        long hole = file.seekHole(offset);
-        long dataEnd = hole < 0 ? end : Math.min(hole, end);
-        return new BlockStatus(BlockStatus.Kind.DATA, offset, dataEnd - offset);
+        return HostFileStatus.of(file, offset, length);
     }
 
     @Override

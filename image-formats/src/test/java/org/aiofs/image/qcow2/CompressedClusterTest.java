@@ -74,6 +74,16 @@ class CompressedClusterTest {
         assertArrayEquals(data, got);
     }
 
+    /** QEMU's rule: the frame must end with the cluster; more data than a cluster is damage, not a cluster. */
+    @Test
+    void zstdFrameLongerThanTheClusterIsCorruption() {
+        byte[] z = Zstd.compress(clusterData(4096 + 1));
+        ImageException e = assertThrows(ImageException.class, () -> CompressedCluster.decompress("t.qcow2", 0,
+                Qcow2Header.COMPRESSION_ZSTD, ByteBuffer.wrap(z), ByteBuffer.allocateDirect(4096)));
+        assertTrue(e.getMessage().contains("inflates past the cluster size (4096 bytes)"), e.getMessage());
+        assertEquals(Errno.EIO, e.errno());
+    }
+
     @Test
     void truncatedOrGarbageDataIsCorruption() {
         byte[] z = Zstd.compress(clusterData(4096));

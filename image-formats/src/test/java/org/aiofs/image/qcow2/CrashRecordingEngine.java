@@ -20,7 +20,7 @@ import org.aiofs.aio.IoRequest;
  * leave on disk (everything a later flush covers, any subset of what came after). A write
  * still in flight when a flush is submitted is not covered by it, as on a real disk.
  */
-final class CrashRecordingEngine extends ForwardingEngine {
+public final class CrashRecordingEngine extends ForwardingEngine {
     record Recorded(long position, byte[] data, int epoch) {
     }
 
@@ -28,7 +28,7 @@ final class CrashRecordingEngine extends ForwardingEngine {
     private final List<Recorded> writes = new ArrayList<>();
     private int epoch;
 
-    CrashRecordingEngine(IoEngine inner, Path watched) {
+    public CrashRecordingEngine(IoEngine inner, Path watched) {
         super(inner);
         this.watched = watched.toAbsolutePath();
     }
@@ -61,7 +61,7 @@ final class CrashRecordingEngine extends ForwardingEngine {
     }
 
     /** Cut points just before a flush: the moments when the most writes are unflushed. */
-    synchronized List<Integer> cutsBeforeFlushes() {
+    public synchronized List<Integer> cutsBeforeFlushes() {
         List<Integer> cuts = new ArrayList<>();
         for (int i = 0; i + 1 < writes.size(); i++) {
             if (writes.get(i).epoch() != writes.get(i + 1).epoch()) {
@@ -71,7 +71,7 @@ final class CrashRecordingEngine extends ForwardingEngine {
         return cuts;
     }
 
-    synchronized int writeCount() {
+    public synchronized int writeCount() {
         return writes.size();
     }
 
@@ -80,7 +80,7 @@ final class CrashRecordingEngine extends ForwardingEngine {
      * follows them) could leave: {@code base}, every write a flush covered, and a random
      * subset of the writes since the last flush.
      */
-    synchronized void crashImage(Path base, Path out, int cut, Random random) throws IOException {
+    public synchronized void crashImage(Path base, Path out, int cut, Random random) throws IOException {
         Files.copy(base, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         int openEpoch = cut == 0 ? 0 : writes.get(cut - 1).epoch();
         try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "rw")) {
@@ -92,5 +92,15 @@ final class CrashRecordingEngine extends ForwardingEngine {
                 }
             }
         }
+    }
+
+    /** How many of the first {@code cut} writes a flush covered: every crash after the cut keeps them. */
+    public synchronized int flushedBefore(int cut) {
+        int openEpoch = cut == 0 ? 0 : writes.get(cut - 1).epoch();
+        int n = 0;
+        while (n < cut && writes.get(n).epoch() < openEpoch) {
+            n++;
+        }
+        return n;
     }
 }

@@ -14,11 +14,11 @@ import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 
 /** Reads a whole disk through {@link BlockImage#read} in odd-sized chunks and compares it with a raw file. */
-final class DiskComparison {
+public final class DiskComparison {
     private DiskComparison() {
     }
 
-    static void assertSameAsRaw(BlockImage image, Path expected) throws IOException {
+    public static void assertSameAsRaw(BlockImage image, Path expected) throws IOException {
         assertEquals(Files.size(expected), image.size(), "virtual size of " + image.name());
         sequential(image, expected, 100_003, true);
         sequential(image, expected, 4093, false);

@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,7 +42,7 @@ class Qcow2AllocationInFlightTest {
         long b = 8L * CLUSTER;
         long c = 3L * CLUSTER;
         try (GatedEngine engine = new GatedEngine(new ThreadPoolEngine(4));
-                BlockImage img = new ImageOpener(engine).open(dir.resolve("t.qcow2"), ImageFormat.QCOW2, false)) {
+                BlockImage img = new ImageOpener(engine).open(dir.resolve("t.qcow2"), "qcow2", false)) {
             ByteBuffer held = GatedEngine.marked(CLUSTER, (byte) 0x77);
             CompletableFuture<Void> allocation = img.write(a, held.duplicate());
             engine.awaitHeld();

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -22,8 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +69,7 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         ImageOpener opener = new ImageOpener(engine);
         if (kind.equals("4k-snapshot")) {
             // half the slices at version 1 and an internal snapshot: their clusters and tables are shared
-            try (BlockImage img = opener.open(dir.resolve("s.qcow2"), ImageFormat.QCOW2, false)) {
+            try (BlockImage img = opener.open(dir.resolve("s.qcow2"), "qcow2", false)) {
                 for (int k = 0; k < CLUSTERS / 2; k++) {
                     for (int t = 0; t < WRITERS; t++) {
                         Futures.await(img.write(sliceOffset(t, k), slice(t, k, 1)));
@@ -84,7 +83,7 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         int[] churn = new int[CHURN];
         AtomicReference<String> readerFailure = new AtomicReference<>();
         ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 3);
-        try (BlockImage img = opener.open(dir.resolve("s.qcow2"), ImageFormat.QCOW2, false)) {
+        try (BlockImage img = opener.open(dir.resolve("s.qcow2"), "qcow2", false)) {
             AtomicBoolean writing = new AtomicBoolean(true);
             List<Future<?>> writers = new ArrayList<>();
             for (int t = 0; t < WRITERS; t++) {

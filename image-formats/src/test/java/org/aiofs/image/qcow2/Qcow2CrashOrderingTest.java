@@ -12,11 +12,10 @@ import java.util.Random;
 
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -63,8 +62,8 @@ class Qcow2CrashOrderingTest {
         CrashRecordingEngine engine = new CrashRecordingEngine(new ThreadPoolEngine(2), image);
         try {
             ImageOpener opener = new ImageOpener(engine);
-            try (BlockImage img = opener.open(image, ImageFormat.QCOW2, false);
-                    BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+            try (BlockImage img = opener.open(image, "qcow2", false);
+                    BlockImage raw = opener.open(model, "raw", false)) {
                 new WriteWorkload(kind.hashCode(), cs).run(img, raw, 120);
             }
         } finally {

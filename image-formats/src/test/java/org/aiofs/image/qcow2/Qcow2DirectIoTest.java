@@ -8,8 +8,7 @@ import java.nio.file.Path;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,9 +53,9 @@ class Qcow2DirectIoTest {
                 + Files.getFileStore(dir).type());
         Path model = Qemu.toRaw(dir.resolve("i.qcow2"));
         try (IoEngine engine = Engines.create(engineName)) {
-            ImageOpener direct = new ImageOpener(engine, true, new MetadataCache(MetadataCache.DEFAULT_BYTES));
-            try (BlockImage img = direct.open(dir.resolve("i.qcow2"), ImageFormat.QCOW2, false);
-                    BlockImage raw = new ImageOpener(engine).open(model, ImageFormat.RAW, false)) {
+            ImageOpener direct = new ImageOpener(engine, true);
+            try (BlockImage img = direct.open(dir.resolve("i.qcow2"), "qcow2", false);
+                    BlockImage raw = new ImageOpener(engine).open(model, "raw", false)) {
                 new WriteWorkload(kind.hashCode(), cs).run(img, raw, 100);
                 DiskComparison.assertSameAsRaw(img, model);
             }

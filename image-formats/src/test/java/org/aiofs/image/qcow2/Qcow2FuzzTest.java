@@ -15,8 +15,8 @@ import java.util.Random;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,7 @@
 package org.aiofs.image.qcow2;
 
+import org.aiofs.testing.Tool;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,8 +18,9 @@ import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
+import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -227,6 +230,41 @@ class Qcow2MalformedTest extends EngineTestBase {
             f.write(new byte[Math.min(c.compressedLength(), 64)]);
         }
         readFails(p, 0, "compressed cluster at guest offset 0x0");
+    }
+
+    /**
+     * A zstd frame holding more than a cluster: QEMU fails the read (the frame must end with
+     * the cluster), and so must aiofs rather than serve its first cluster's worth.
+     */
+    @Test
+    void zstdClusterThatInflatesPastTheClusterSize() throws Exception {
+        byte[] text = new byte[1 << 20];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) ('a' + i % 23);
+        }
+        java.nio.file.Files.write(dir.resolve("src.raw"), text);
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", "src.raw",
+                "long.qcow2");
+        Path p = dir.resolve("long.qcow2");
+        byte[] tooLong = com.github.luben.zstd.Zstd.compress(java.util.Arrays.copyOf(text, 65536 + 4096));
+        long at;
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            at = (f.length() + 511) & ~511L;
+            f.seek(at);
+            f.write(tooLong);
+            f.setLength((at + tooLong.length + 511) & ~511L);
+        }
+        long sectors = (tooLong.length + 511) / 512;
+        ImageDamage.putLong(p, l2Table(p), L2Entry.COMPRESSED | ((sectors - 1) << 54) | at);
+        Tool.Result qemu = Tool.run(dir, "qemu-io", "-f", "qcow2", "-c", "read 0 4k", "long.qcow2");
+        assertTrue((qemu.stdout() + qemu.stderr()).contains("Input/output error"), "QEMU's verdict: " + qemu.describe());
+        readFails(p, 0, "compressed cluster at guest offset 0x0", "inflates past the cluster size");
+        // a frame that fits still reads (the neighbour cluster, untouched)
+        try (BlockImage img = new ImageOpener(engine).open(p, null, true)) {
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            Futures.await(img.read(65536, b));
+            assertEquals(text[65536], b.get(0));
+        }
     }
 
     @Test

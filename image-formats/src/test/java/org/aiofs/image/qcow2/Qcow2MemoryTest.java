@@ -12,7 +12,7 @@ import java.util.Map;
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.testing.ManySnapshots;
 import org.aiofs.testing.Qemu;
@@ -49,7 +49,7 @@ class Qcow2MemoryTest extends EngineTestBase {
         }
         long budget = 4 * 65536; // four tables
         MetadataCache cache = new MetadataCache(budget);
-        try (BlockImage img = new ImageOpener(engine, false, cache).open(dir.resolve("d.qcow2"), null, true)) {
+        try (BlockImage img = new ImageOpener(engine).withMetadataCache(cache).open(dir.resolve("d.qcow2"), null, true)) {
             Qcow2Image q = (Qcow2Image) img;
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 12; i++) {

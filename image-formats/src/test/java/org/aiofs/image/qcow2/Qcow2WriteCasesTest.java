@@ -11,10 +11,9 @@ import java.util.regex.Pattern;
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,7 @@ class Qcow2WriteCasesTest extends EngineTestBase {
     Path dir;
 
     private BlockImage openWritable(String image) throws Exception {
-        return new ImageOpener(engine).open(dir.resolve(image), ImageFormat.QCOW2, false);
+        return new ImageOpener(engine).open(dir.resolve(image), "qcow2", false);
     }
 
     private String map(String image) throws Exception {

@@ -13,10 +13,9 @@ import java.util.Random;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,13 +37,13 @@ class Qcow2WriteRollbackTest {
         Path backing = dir.resolve("base.raw");
         Files.write(backing, base);
         Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "top.qcow2", "4M");
-        try (FailingReadEngine engine = new FailingReadEngine(new ThreadPoolEngine(2), backing);
-                BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), ImageFormat.QCOW2, false)) {
-            engine.armed = true;
+        try (FaultyEngine engine = new FaultyEngine(new ThreadPoolEngine(2));
+                BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), "qcow2", false)) {
+            engine.arm(FaultyEngine.readsOf(backing), FaultyEngine.Fault.EIO, 0, true);
             // cluster 1 whole (no copy needed), then half of cluster 2 (its other half is copied from base)
             ByteBuffer data = ByteBuffer.allocateDirect(CLUSTER + CLUSTER / 2);
             assertThrows(IOException.class, () -> Futures.await(img.write(CLUSTER, data)));
-            engine.armed = false;
+            engine.disarm();
             Futures.await(img.flush());
         }
         Tool.ok(dir, "qemu-img", "check", "top.qcow2");

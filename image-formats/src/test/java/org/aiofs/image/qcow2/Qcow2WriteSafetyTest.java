@@ -22,10 +22,10 @@ import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.open.ImageOpener;
+import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +35,7 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
     Path dir;
 
     private BlockImage openWritable(String image) throws IOException {
-        return new ImageOpener(engine).open(dir.resolve(image), ImageFormat.QCOW2, false);
+        return new ImageOpener(engine).open(dir.resolve(image), "qcow2", false);
     }
 
     /**
@@ -116,8 +116,8 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Path model = Qemu.toRaw(dir.resolve("w.qcow2"));
         ImageOpener opener = new ImageOpener(engine);
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        try (BlockImage img = opener.open(dir.resolve("w.qcow2"), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve("w.qcow2"), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             List<Future<?>> done = new ArrayList<>();
             long region = 4L << 20;
             for (int t = 0; t < 4; t++) {
@@ -157,16 +157,16 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         long l2 = ImageDamage.getLong(image, l1) & L2Entry.OFFSET_MASK;
         ImageDamage.putLong(image, l2, l1 | L2Entry.COPIED);
         byte[] l1Before = Files.readAllBytes(image);
-        try (BlockImage img = openWritable("o.qcow2")) {
-            IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(512, ByteBuffer.allocate(4096))));
-            ImageException ie = (ImageException) e;
-            assertEquals(Errno.EIO, ie.errno());
-            assertTrue(ie.getMessage().contains("corrupt") && ie.getMessage().contains("ACTIVE_L1"), ie.getMessage());
-            // and every later write too, anywhere
-            IOException later = assertThrows(IOException.class,
-                    () -> Futures.await(img.write(2 << 20, ByteBuffer.allocate(512))));
-            assertEquals(Errno.EIO, ((ImageException) later).errno());
-        }
+        BlockImage img = openWritable("o.qcow2");
+        IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(512, ByteBuffer.allocate(4096))));
+        ImageException ie = (ImageException) e;
+        assertEquals(Errno.EIO, ie.errno());
+        assertTrue(ie.getMessage().contains("corrupt") && ie.getMessage().contains("ACTIVE_L1"), ie.getMessage());
+        // and every later write too, anywhere
+        IOException later = assertThrows(IOException.class,
+                () -> Futures.await(img.write(2 << 20, ByteBuffer.allocate(512))));
+        assertEquals(Errno.EIO, ((ImageException) later).errno());
+        assertClosesNotCleanly(img);
         byte[] after = Files.readAllBytes(image);
         for (long i = l1; i < l1 + 512; i++) {
             assertEquals(l1Before[(int) i], after[(int) i], "L1 table byte " + i + " untouched");
@@ -189,11 +189,11 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         long entry = block + (l1 >> 16) * 2; // 64 KiB clusters, 16-bit refcounts
         ImageDamage.putByte(image, entry, 0);
         ImageDamage.putByte(image, entry + 1, 0);
-        try (BlockImage img = openWritable("z.qcow2")) {
-            IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
-            assertEquals(Errno.EIO, ((ImageException) e).errno());
-            assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
-        }
+        BlockImage img = openWritable("z.qcow2");
+        IOException e = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(512))));
+        assertEquals(Errno.EIO, ((ImageException) e).errno());
+        assertTrue(e.getMessage().contains("refcount 0 but holds ACTIVE_L1"), e.getMessage());
+        assertClosesNotCleanly(img);
         String info = Tool.ok(dir, "qemu-img", "info", "--output=json", "z.qcow2");
         assertTrue(info.replace(" ", "").contains("\"corrupt\":true"), info);
     }
@@ -287,8 +287,8 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Path model = Qemu.toRaw(dir.resolve("c.qcow2"));
         ImageOpener opener = new ImageOpener(engine);
         int pending = 0;
-        try (BlockImage img = opener.open(dir.resolve("c.qcow2"), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve("c.qcow2"), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             WriteWorkload workload = new WriteWorkload(12, 4096);
             for (int round = 0; round < 12; round++) {
                 workload.run(img, raw, 10);
@@ -305,6 +305,12 @@ class Qcow2WriteSafetyTest extends EngineTestBase {
         Qemu.img(dir, "check", "c.qcow2");
         Qemu.img(dir, "compare", "-f", "qcow2", "-F", "raw", "c.qcow2", model.toString());
         assertTrue(pending > 0, "some copies were taken with links still pending (else this test shows nothing)");
+    }
+
+    /** After a failure that stopped writing, close still closes the files but says so. */
+    private static void assertClosesNotCleanly(BlockImage img) {
+        ImageException closed = assertThrows(ImageException.class, img::close);
+        assertTrue(closed.getMessage().contains("not closed cleanly"), closed.getMessage());
     }
 
     private int exitCode(String... command) {

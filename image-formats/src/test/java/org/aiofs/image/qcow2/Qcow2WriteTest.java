@@ -8,10 +8,9 @@ import java.nio.file.Path;
 
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
-import org.aiofs.image.ImageFormat;
-import org.aiofs.image.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,8 +29,8 @@ class Qcow2WriteTest extends EngineTestBase {
     private void workload(String image, int clusterSize, int operations, long seed) throws Exception {
         Path model = Qemu.toRaw(dir.resolve(image));
         ImageOpener opener = new ImageOpener(engine);
-        try (BlockImage img = opener.open(dir.resolve(image), ImageFormat.QCOW2, false);
-                BlockImage raw = opener.open(model, ImageFormat.RAW, false)) {
+        try (BlockImage img = opener.open(dir.resolve(image), "qcow2", false);
+                BlockImage raw = opener.open(model, "raw", false)) {
             assertFalse(img.readOnly());
             new WriteWorkload(seed, clusterSize).run(img, raw, operations);
             DiskComparison.assertSameAsRaw(img, model);

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.SyncEngine;
-import org.aiofs.image.ImageOpener;
+import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.cache.MetadataCache;
 
 /**
@@ -23,7 +23,7 @@ public final class SnapshotReads {
         byte expected = (byte) Integer.parseInt(args[2], 16);
         MetadataCache cache = new MetadataCache(budget);
         try (SyncEngine engine = new SyncEngine();
-                Qcow2Image img = (Qcow2Image) new ImageOpener(engine, false, cache).open(image, null, true)) {
+                Qcow2Image img = (Qcow2Image) new ImageOpener(engine).withMetadataCache(cache).open(image, null, true)) {
             java.util.List<Qcow2Image> opened = new java.util.ArrayList<>();
             for (Qcow2Snapshot s : img.snapshots()) {
                 opened.add(img.openSnapshot(s)); // all open at once, as a mount keeps them

@@ -12,21 +12,21 @@ import org.aiofs.image.BlockImage;
  * writes with and without unmap, and discards, applied to two images side by side: the
  * qcow2 image under test and a raw model of what the guest must read afterwards.
  */
-final class WriteWorkload {
+public final class WriteWorkload {
     private final Random random;
     private final int clusterSize;
 
-    WriteWorkload(long seed, int clusterSize) {
+    public WriteWorkload(long seed, int clusterSize) {
         this.random = new Random(seed);
         this.clusterSize = clusterSize;
     }
 
-    void run(BlockImage image, BlockImage model, int operations) throws IOException {
+    public void run(BlockImage image, BlockImage model, int operations) throws IOException {
         run(image, model, operations, 0, image.size());
     }
 
     /** Only inside [base, base + size): several workloads can share an image in disjoint regions. */
-    void run(BlockImage image, BlockImage model, int operations, long base, long size) throws IOException {
+    public void run(BlockImage image, BlockImage model, int operations, long base, long size) throws IOException {
         for (int i = 0; i < operations; i++) {
             int kind = random.nextInt(100);
             long offset;
@@ -74,7 +74,7 @@ final class WriteWorkload {
     }
 
     /** Bytes that differ from position to position and from write to write (some runs compressible). */
-    static ByteBuffer pattern(long length, long seed) {
+    public static ByteBuffer pattern(long length, long seed) {
         ByteBuffer b = ByteBuffer.allocateDirect((int) length);
         Random r = new Random(seed);
         byte fill = (byte) r.nextInt();

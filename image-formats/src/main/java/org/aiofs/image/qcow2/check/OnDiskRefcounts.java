@@ -26,6 +26,7 @@ final class OnDiskRefcounts {
     private final int clusterBits;
     private final int order;
     private final int blockBits;
+    private final long fileSize;
     private final Map<Integer, ByteBuffer> dirty = new TreeMap<>();
     private int cachedIndex = -1;
     /** The clean block last read; null when that buffer became a changed block. */
@@ -47,6 +48,7 @@ final class OnDiskRefcounts {
         this.blockBits = clusterBits - (order - 3);
         int entries = (int) (((long) header.refcountTableClusters() << clusterBits) / 8);
         this.table = file.readLongs(header.refcountTableOffset(), entries);
+        this.fileSize = file.size();
     }
 
     long[] table() {
@@ -67,10 +69,18 @@ final class OnDiskRefcounts {
         return block == null ? 0 : RefcountEntries.get(block, (int) (cluster & ((1L << blockBits) - 1)), order);
     }
 
-    /** Changes one refcount in memory; false when no refcount block covers the cluster. */
+    /**
+     * Changes one refcount in memory; false when no refcount block covers the cluster, or
+     * the block lies outside the file (read as zeroes, as QEMU reads past the end, but never
+     * written there: a table entry such as 0xfff...e00 would otherwise grow the file to exabytes).
+     */
     boolean set(long cluster, long value) throws Unreadable, HostIoException {
         ByteBuffer block = block(cluster);
         if (block == null) {
+            return false;
+        }
+        long offset = table[(int) (cluster >>> blockBits)] & REFTABLE_OFFSET_MASK;
+        if (offset < 0 || offset > fileSize - (1L << clusterBits)) {
             return false;
         }
         RefcountEntries.set(block, (int) (cluster & ((1L << blockBits) - 1)), order, value);

@@ -10,7 +10,9 @@ import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.aio.nativeio.Errno;
+import org.aiofs.image.CheckResult;
 import org.aiofs.image.ImageException;
+import org.aiofs.image.RepairMode;
 import org.aiofs.image.lock.QemuImageLock;
 import org.aiofs.image.qcow2.HeaderExtensions;
 import org.aiofs.image.qcow2.MetadataReader;
@@ -40,16 +42,16 @@ public final class Qcow2Checker {
      * @param messages where the per-problem lines (ERROR ..., Leaked ..., Repairing ...) go
      * @throws IOException when the image can't be opened or its header is unusable (exit code 1)
      */
-    public static Qcow2CheckResult check(Path image, RepairMode repair, PrintWriter messages) throws IOException {
-        try (HostFile file = HostFile.open(image, repair == RepairMode.NONE, false);
+    public static CheckResult check(Path image, RepairMode repair, PrintWriter messages) throws IOException {
+        try (HostFile file = HostFile.open(image, repair == RepairMode.NONE, false, true);
                 IoEngine engine = new SyncEngine()) {
             QemuImageLock.acquire(file, repair != RepairMode.NONE);
             CheckTally first = pass(file, engine, repair, messages);
             if (repair == RepairMode.NONE || first.corruptionsFixed + first.leaksFixed == 0) {
-                return Qcow2CheckResult.of(image.toString(), first, first.corruptionsFixed, first.leaksFixed);
+                return first.result(image.toString(), first.corruptionsFixed, first.leaksFixed);
             }
             CheckTally second = pass(file, engine, RepairMode.NONE, messages);
-            return Qcow2CheckResult.of(image.toString(), second, first.corruptionsFixed, first.leaksFixed);
+            return second.result(image.toString(), first.corruptionsFixed, first.leaksFixed);
         }
     }
 

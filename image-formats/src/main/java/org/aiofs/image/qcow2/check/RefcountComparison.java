@@ -4,6 +4,7 @@ import java.util.Map;
 
 import org.aiofs.aio.HostIoException;
 import org.aiofs.image.qcow2.RefcountEntries;
+import org.aiofs.image.RepairMode;
 
 /**
  * Compares stored refcounts with the rebuilt ones (QEMU's compare_refcounts): higher on

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.aiofs.image.ImageSize;
 import org.aiofs.image.qcow2.Qcow2Header;
 
 /**
@@ -19,22 +20,6 @@ public record Qcow2CreateOptions(long virtualSize, int clusterSize, int version,
     public static Qcow2CreateOptions defaults(long virtualSize) {
         return new Qcow2CreateOptions(virtualSize, DEFAULT_CLUSTER_SIZE, 3, Qcow2Header.COMPRESSION_ZLIB, false, 16,
                 false, null, null);
-    }
-
-    /** Splits {@code key=value,key=value} (qemu-img's -o), later keys winning. */
-    public static Map<String, String> split(String options) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (options == null || options.isBlank()) {
-            return out;
-        }
-        for (String part : options.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("invalid option '" + part + "' (expected key=value)");
-            }
-            out.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-        }
-        return out;
     }
 
     /** Applies -o options; unknown ones are refused by name. */

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
+import org.aiofs.image.NewFile;
 import org.aiofs.image.qcow2.HeaderExtensions;
 import org.aiofs.image.qcow2.Qcow2Header;
 

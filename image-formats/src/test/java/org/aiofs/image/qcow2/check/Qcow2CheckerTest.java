@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.CheckResult;
+import org.aiofs.image.RepairMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,14 +35,14 @@ class Qcow2CheckerTest {
 
     private final StringWriter messages = new StringWriter();
 
-    private Qcow2CheckResult check(String image, RepairMode mode) throws IOException {
+    private CheckResult check(String image, RepairMode mode) throws IOException {
         return Qcow2Checker.check(dir.resolve(image), mode, new PrintWriter(messages));
     }
 
     /** Same exit code and the same counts as qemu-img check --output=json. */
-    private Qcow2CheckResult assertSameAsQemu(String image) throws Exception {
+    private CheckResult assertSameAsQemu(String image) throws Exception {
         Qemu.Verdict q = Qemu.check(dir.resolve(image));
-        Qcow2CheckResult r = check(image, RepairMode.NONE);
+        CheckResult r = check(image, RepairMode.NONE);
         String what = image + " (ours: " + r + ", qemu: " + q.json() + ", messages: " + messages + ")";
         assertEquals(q.exit(), r.exitCode(), what);
         assertEquals(q.count("check-errors"), r.checkErrors(), what);
@@ -91,7 +93,7 @@ class Qcow2CheckerTest {
     @MethodSource("qemuMadeImages")
     void qemuMadeImagesWithSnapshotsAreCleanWithQemusCounts(String name, String options) throws Exception {
         withDataAndSnapshots("a.qcow2", options);
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
+        CheckResult r = assertSameAsQemu("a.qcow2");
         assertEquals(0, r.exitCode(), messages.toString());
         assertTrue(r.allocatedClusters() > 0);
     }
@@ -113,7 +115,7 @@ class Qcow2CheckerTest {
         // 4 KiB clusters: compressed data crosses host cluster boundaries
         qemuImg("convert", "-c", "-O", "qcow2", "-o", "compression_type=" + type + ",cluster_size=4096", "a.qcow2",
                 "c.qcow2");
-        Qcow2CheckResult r = assertSameAsQemu("c.qcow2");
+        CheckResult r = assertSameAsQemu("c.qcow2");
         assertTrue(r.compressedClusters() > 0, r.toString());
     }
 
@@ -125,7 +127,7 @@ class Qcow2CheckerTest {
         assertSameAsQemu("top.qcow2");
         qemuImg("create", "-q", "-f", "qcow2", "-o", "data_file=ext.data", "ext.qcow2", "16M");
         Qemu.io(dir.resolve("ext.qcow2"), "qcow2", "write -P 7 5M 1M");
-        Qcow2CheckResult ext = assertSameAsQemu("ext.qcow2");
+        CheckResult ext = assertSameAsQemu("ext.qcow2");
         assertEquals(16, ext.allocatedClusters());
         qemuImg("create", "-q", "-f", "qcow2", "bm.qcow2", "16M");
         qemuImg("bitmap", "--add", "bm.qcow2", "b0");
@@ -158,12 +160,12 @@ class Qcow2CheckerTest {
         }
         RefcountEditor.set(a, clusters + 1, 1); // unreferenced, inside the file
         copy("a.qcow2", "q.qcow2");
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_LEAKS, r.exitCode());
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_LEAKS, r.exitCode());
         assertEquals(bits == 1 ? 1 : 2, r.leaks());
         assertEquals((clusters + 2) * clusterSize, r.imageEndOffset());
 
-        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
+        CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertEquals(r.leaks(), repaired.leaksFixed());
         assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
@@ -181,11 +183,11 @@ class Qcow2CheckerTest {
             f.setLength((clusters + 1) * 65536);
         }
         RefcountEditor.set(a, clusters, 1);
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_LEAKS, r.exitCode());
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_LEAKS, r.exitCode());
         assertEquals(1, r.leaks());
         assertEquals((clusters + 1) * 65536, r.imageEndOffset());
-        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
+        CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode());
         assertEquals(1, repaired.leaksFixed());
         assertEquals(0, RefcountEditor.get(a, clusters));
@@ -200,15 +202,15 @@ class Qcow2CheckerTest {
         // cluster 3 is an L2 table or data; 10 more clusters on: guest data
         RefcountEditor.set(a, 3, 0);
         RefcountEditor.set(a, 20, 0);
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, r.exitCode());
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_CORRUPT, r.exitCode());
 
         // repair=leaks never raises a refcount: still corrupt
-        Qcow2CheckResult leaksOnly = check("a.qcow2", RepairMode.LEAKS);
-        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, leaksOnly.exitCode());
+        CheckResult leaksOnly = check("a.qcow2", RepairMode.LEAKS);
+        assertEquals(CheckResult.EXIT_CORRUPT, leaksOnly.exitCode());
         assertEquals(1, RefcountEditor.get(a, 20) == 0 ? 1 : 0);
 
-        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.ALL);
+        CheckResult repaired = check("a.qcow2", RepairMode.ALL);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertTrue(repaired.corruptionsFixed() >= 2, repaired.toString());
         assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
@@ -222,11 +224,11 @@ class Qcow2CheckerTest {
         long l2 = readLong(a, l1) & ReferenceWalk.L1_OFFSET_MASK;
         long entry = readLong(a, l2);
         writeLong(a, l2, entry & ~(1L << 63));
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, r.exitCode());
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_CORRUPT, r.exitCode());
         assertEquals(1, r.corruptions());
         assertTrue(messages.toString().contains("ERROR OFLAG_COPIED data cluster"), messages.toString());
-        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
+        CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertEquals(1, repaired.corruptionsFixed());
         assertEquals(entry, readLong(a, l2));
@@ -241,8 +243,8 @@ class Qcow2CheckerTest {
         long l2 = readLong(a, l1) & ReferenceWalk.L1_OFFSET_MASK;
         writeLong(a, l2 + 8, (1L << 63) | (1L << 40)); // data far past the end of the file
         writeLong(a, l2 + 16, (1L << 63) | (readLong(a, l2 + 16) & 0x00ff_ffff_ffff_fe00L) + 512); // misaligned
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, r.exitCode());
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_CORRUPT, r.exitCode());
     }
 
     @Test
@@ -252,9 +254,9 @@ class Qcow2CheckerTest {
         Tool.run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k",
                 "-c", "sigraise 9", "a.qcow2");
         assertTrue(Qemu.info(dir.resolve("a.qcow2")).get("dirty-flag").asBoolean());
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
-        assertEquals(Qcow2CheckResult.EXIT_CORRUPT, r.exitCode());
-        Qcow2CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
+        CheckResult r = assertSameAsQemu("a.qcow2");
+        assertEquals(CheckResult.EXIT_CORRUPT, r.exitCode());
+        CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
         assertEquals(false, Qemu.info(dir.resolve("a.qcow2")).get("dirty-flag").asBoolean());
@@ -287,7 +289,7 @@ class Qcow2CheckerTest {
         withDataAndSnapshots("a.qcow2", "cluster_size=65536");
         Path a = dir.resolve("a.qcow2");
         damage.apply(a, readLong(a, 40), readLong(a, 48), readLong(a, 64));
-        Qcow2CheckResult r = assertSameAsQemu("a.qcow2");
+        CheckResult r = assertSameAsQemu("a.qcow2");
         assertTrue(r.exitCode() == 1 || r.exitCode() == 2, r.toString());
     }
 

@@ -16,11 +16,14 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.aiofs.image.qcow2.check.Qcow2CheckResult;
+import org.aiofs.image.CreateRequest;
+import org.aiofs.image.ImageSize;
+import org.aiofs.image.raw.RawCreator;
+import org.aiofs.image.CheckResult;
 import org.aiofs.image.qcow2.check.Qcow2Checker;
-import org.aiofs.image.qcow2.check.RepairMode;
 import org.aiofs.testing.Qemu;
 import org.aiofs.testing.Tool;
+import org.aiofs.image.RepairMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,7 +66,7 @@ class Qcow2CreatorTest {
     void everyOptionCombinationIsWhatQemuMakes(String options) throws Exception {
         Tool.Result qemuCreate = Tool.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", options, "q.qcow2",
                 String.valueOf(GIB));
-        Qcow2CreateOptions o = Qcow2CreateOptions.defaults(GIB).with(Qcow2CreateOptions.split(options));
+        Qcow2CreateOptions o = Qcow2CreateOptions.defaults(GIB).with(CreateRequest.splitOptions(options));
         Path image = dir.resolve("a.qcow2");
         if (qemuCreate.exitCode() != 0) {
             assertThrows(IllegalArgumentException.class, () -> Qcow2Creator.create(image, o), options);
@@ -96,7 +99,7 @@ class Qcow2CreatorTest {
         Qemu.Verdict q = Qemu.check(dir.resolve(image));
         assertEquals(0, q.exit(), image + ": " + q.json());
         StringWriter messages = new StringWriter();
-        Qcow2CheckResult ours = Qcow2Checker.check(dir.resolve(image), RepairMode.NONE, new PrintWriter(messages));
+        CheckResult ours = Qcow2Checker.check(dir.resolve(image), RepairMode.NONE, new PrintWriter(messages));
         assertEquals(0, ours.exitCode(), messages.toString());
         assertEquals(q.count("image-end-offset"), ours.imageEndOffset());
     }
