@@ -1,22 +1,211 @@
 #!/usr/bin/env bash
-# 4 KiB random writes through the mount into a fresh qcow2 image (64 KiB clusters): every
-# write allocates a cluster and copies the rest of it on write. Prints fio's IOPS, then
-# checks the image with qemu-img check.
-#   bench/qcow2-alloc-write.sh [DIR]     DIR holds the image (default /dev/shm)
-# Env: RUNTIME seconds (default 5).
+# Allocating writes into qcow2 through a FUSE mount: aiofs next to qemu-storage-daemon's
+# FUSE export, each on its own copy of the same fresh image, interleaved in one run
+# (issue 11's targets). fio, O_DIRECT on the exported file (every request reaches the
+# server):
+#   fresh    4 KiB random writes, QD16 (libaio), into a fresh qcow2 (64 KiB clusters): every
+#            first write into a cluster allocates it
+#   overlay  the same into an overlay over a full backing file: every first write copies
+#            the rest of its cluster from the backing file
+#   reader   p99 latency of a 4 KiB QD1 reader of allocated data, idle and while "fresh"
+#            with 1 job writes elsewhere in the image
+#   rss      server memory after random 4 KiB writes into a 1 TiB image (aiofs: with
+#            --cache-size CACHE_SIZE)
+# Every result is the median of ROUNDS runs, each on a fresh image; qemu-img check judges
+# every image afterwards (a run whose image is not clean fails the script).
+#
+#   bench/qcow2-alloc-write.sh [DIR]      DIR holds the images (default /dev/shm)
+# Env: SIZE image size (default 4G), RUNTIME seconds per run (default 10), ROUNDS (default
+#      3), JOBS (default "1 4"), TESTS (default "fresh overlay reader rss"), CACHE_SIZE
+#      (default 32M), RSS_WRITES writes into the 1 TiB image (default 50000), ENGINE for
+#      aiofs (default auto).
+# Short check that it works:  RUNTIME=2 ROUNDS=1 SIZE=256M RSS_WRITES=2000 bench/qcow2-alloc-write.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="$(mktemp -d "${1:-/dev/shm}/aiofs-alloc.XXXXXX")"
-mkdir "$work/mnt"
+dir="${1:-/dev/shm}"
+size="${SIZE:-4G}"
+runtime="${RUNTIME:-10}"
+rounds="${ROUNDS:-3}"
+jobs_list="${JOBS:-1 4}"
+tests="${TESTS:-fresh overlay reader rss}"
+cache_size="${CACHE_SIZE:-32M}"
+rss_writes="${RSS_WRITES:-50000}"
+engine="${ENGINE:-auto}"
+
+for tool in fio qemu-img qemu-io qemu-storage-daemon python3; do
+    command -v "$tool" >/dev/null || { echo "qcow2-alloc-write: $tool not found" >&2; exit 1; }
+done
+
+work="$(mktemp -d "$dir/aiofs-alloc.XXXXXX")"
+mnt="$work/mnt"
+qsd_file="$work/qsd-export"
+qsd_pid=""
+results="$work/results.tsv"
+mkdir "$mnt"
+
 cleanup() {
-    if grep -q " $work/mnt " /proc/self/mountinfo; then "$here/aiofs" unmount "$work/mnt" || true; fi
+    stop_server
     rm -rf "$work"
 }
 trap cleanup EXIT
-qemu-img create -q -f qcow2 "$work/vm.qcow2" 4G
-"$here/aiofs" mount "$work/vm.qcow2" "$work/mnt"
-fio --name=alloc --filename="$work/mnt/disk.raw" --rw=randwrite --bs=4k --ioengine=psync --direct=1 \
-    --time_based --runtime="${RUNTIME:-5}" --size=4G --randrepeat=0 --output-format=terse 2>/dev/null \
-    | awk -F';' '{print "randwrite 4k into new clusters: " $49 " IOPS"}'
-"$here/aiofs" unmount "$work/mnt"
-qemu-img check -q "$work/vm.qcow2" && echo "qemu-img check: clean"
+
+# target image -> the file to run fio on; $server_pid is the serving process
+start_server() {
+    local target=$1 image=$2
+    case $target in
+        aiofs)
+            "$here/aiofs" mount --engine "$engine" --cache-size "$cache_size" --pid-file "$work/aiofs.pid" \
+                "$image" "$mnt" >&2
+            server_pid=$(cat "$work/aiofs.pid")
+            export_file="$mnt/disk.raw" ;;
+        qsd)
+            touch "$qsd_file"
+            qemu-storage-daemon \
+                --blockdev "driver=file,node-name=file0,filename=$image,cache.direct=off,aio=threads" \
+                --blockdev driver=qcow2,node-name=disk0,file=file0 \
+                --export "type=fuse,id=exp0,node-name=disk0,mountpoint=$qsd_file,writable=on" &
+            qsd_pid=$!
+            server_pid=$qsd_pid
+            for _ in $(seq 100); do grep -q " $qsd_file " /proc/self/mountinfo && break; sleep 0.1; done
+            grep -q " $qsd_file " /proc/self/mountinfo || { echo "qemu-storage-daemon did not export" >&2; exit 1; }
+            export_file="$qsd_file" ;;
+    esac
+}
+
+stop_server() {
+    if grep -q " $mnt " /proc/self/mountinfo 2>/dev/null; then "$here/aiofs" unmount "$mnt" >&2 || true; fi
+    if [[ -n $qsd_pid ]] && kill -0 "$qsd_pid" 2>/dev/null; then
+        kill "$qsd_pid"; wait "$qsd_pid" 2>/dev/null || true
+    fi
+    qsd_pid=""
+}
+
+judge() { # image
+    qemu-img check -q "$1" || { echo "qcow2-alloc-write: $1 is not clean after the run" >&2; exit 1; }
+}
+
+record() { # test target jobs metric value
+    printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$results"
+}
+
+fio_json() { # output-file fio-arguments...
+    local out=$1; shift
+    fio "$@" --output-format=json > "$out"
+}
+
+write_iops() { # fio-json -> summed write IOPS
+    python3 -c 'import json,sys; print(round(sum(j["write"]["iops"] for j in json.load(open(sys.argv[1]))["jobs"])))' "$1"
+}
+
+read_p99() { # fio-json job-name -> p99 completion latency of that job, microseconds
+    python3 -c '
+import json, sys
+for j in json.load(open(sys.argv[1]))["jobs"]:
+    if j["jobname"] == sys.argv[2]:
+        print(round(j["read"]["clat_ns"]["percentile"]["99.000000"] / 1000))' "$1" "$2"
+}
+
+fresh_image() { # path [backing]
+    if [[ -n ${2:-} ]]; then
+        qemu-img create -q -f qcow2 -o cluster_size=65536 -b "$2" -F raw "$1" "$size"
+    else
+        qemu-img create -q -f qcow2 -o cluster_size=65536 "$1" "$size"
+    fi
+}
+
+alloc_write_args() { # jobs
+    echo "--name=w --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 --numjobs=$1"
+    echo "--group_reporting --time_based --runtime=$runtime --randrepeat=0 --norandommap"
+}
+
+run_alloc() { # test target jobs [backing]
+    local test=$1 target=$2 jobs=$3 backing=${4:-}
+    local image="$work/$target.qcow2"
+    fresh_image "$image" "$backing"
+    start_server "$target" "$image"
+    # shellcheck disable=SC2046
+    fio_json "$work/out.json" --filename="$export_file" --size="$size" $(alloc_write_args "$jobs")
+    stop_server
+    judge "$image"
+    record "$test" "$target" "$jobs" iops "$(write_iops "$work/out.json")"
+    rm -f "$image"
+    echo "  $test $target jobs=$jobs done" >&2
+}
+
+run_reader() { # target
+    local target=$1 image="$work/$1.qcow2" region=$((256 << 20))
+    fresh_image "$image"
+    qemu-io -f qcow2 -c "write -P 0x5a 0 $region" "$image" >/dev/null
+    start_server "$target" "$image"
+    local reader="--name=reader --rw=randread --bs=4k --ioengine=psync --direct=1 --offset=0 --size=$region"
+    # shellcheck disable=SC2086
+    fio_json "$work/idle.json" --filename="$export_file" --time_based --runtime="$runtime" $reader
+    # shellcheck disable=SC2086
+    fio_json "$work/load.json" --filename="$export_file" --time_based --runtime="$runtime" $reader \
+        --name=w --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 --offset="$region" \
+        --size=$(( $(numfmt --from=iec "$size") - region )) --randrepeat=0 --norandommap
+    stop_server
+    judge "$image"
+    record reader "$target" 1 idle-p99-us "$(read_p99 "$work/idle.json" reader)"
+    record reader "$target" 1 load-p99-us "$(read_p99 "$work/load.json" reader)"
+    rm -f "$image"
+    echo "  reader $target done" >&2
+}
+
+run_rss() { # target
+    local target=$1 image="$work/$1-1t.qcow2"
+    qemu-img create -q -f qcow2 -o cluster_size=65536 "$image" 1T
+    start_server "$target" "$image"
+    fio --name=rss --filename="$export_file" --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 \
+        --size=1T --number_ios="$rss_writes" --randrepeat=0 --norandommap --output=/dev/null
+    local rss_kb
+    rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+    stop_server
+    judge "$image"
+    record rss "$target" 1 rss-mib "$((rss_kb / 1024))"
+    rm -f "$image"
+    echo "  rss $target done" >&2
+}
+
+backing=""
+if [[ " $tests " == *" overlay "* ]]; then
+    backing="$work/backing.raw"
+    echo "qcow2-alloc-write: writing a full $size backing file in $dir" >&2
+    fio --name=fill --filename="$backing" --rw=write --bs=1M --size="$size" --output=/dev/null
+fi
+
+for round in $(seq "$rounds"); do
+    echo "qcow2-alloc-write: round $round of $rounds" >&2
+    for target in aiofs qsd; do
+        for test in $tests; do
+            case $test in
+                fresh) for j in $jobs_list; do run_alloc fresh "$target" "$j"; done ;;
+                overlay) for j in $jobs_list; do run_alloc overlay "$target" "$j" "$backing"; done ;;
+                reader) run_reader "$target" ;;
+                rss) run_rss "$target" ;;
+                *) echo "unknown test $test" >&2; exit 2 ;;
+            esac
+        done
+    done
+done
+
+python3 - "$results" "$cache_size" <<'PY'
+import collections, statistics, sys
+values = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    test, target, jobs, metric, value = line.rstrip("\n").split("\t")
+    values[(test, jobs, metric, target)].append(float(value))
+keys = sorted({(t, j, m) for (t, j, m, _) in values})
+print(f"{'test':<9}{'jobs':>5} {'metric':<13}{'aiofs':>10}{'qsd':>10}{'aiofs/qsd':>11}   (median of runs)")
+for t, j, m in keys:
+    a = statistics.median(values.get((t, j, m, "aiofs"), [0]))
+    q = statistics.median(values.get((t, j, m, "qsd"), [0]))
+    ratio = f"{a / q:.2f}" if q else "-"
+    print(f"{t:<9}{j:>5} {m:<13}{a:>10.0f}{q:>10.0f}{ratio:>11}")
+idle = {tg: statistics.median(values[("reader", "1", "idle-p99-us", tg)]) for tg in ("aiofs", "qsd")
+        if ("reader", "1", "idle-p99-us", tg) in values}
+for tg, v in idle.items():
+    load = statistics.median(values[("reader", "1", "load-p99-us", tg)])
+    print(f"reader p99 under load / idle, {tg}: {load / v:.2f}")
+print(f"(iops: writes per second; rss-mib: server VmRSS after the writes; aiofs --cache-size {sys.argv[2]})")
+PY

@@ -27,23 +27,25 @@ public final class Futures {
     }
 
     /**
-     * Waits for every future, then throws the first failure in the collection's order. All of
-     * them have completed when it returns or throws, so the caller may release or reuse the
-     * buffers of every request (stopping at the first failure would leave the others in flight).
+     * Waits for every future, even after one has failed, so that no request still uses its
+     * buffers when this returns; then throws the first failure in the collection's order, if any.
      */
     public static void awaitAll(Collection<? extends CompletableFuture<?>> futures) throws IOException {
-        IOException first = null;
+        Exception first = null;
         for (CompletableFuture<?> f : futures) {
             try {
                 await(f);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 if (first == null) {
                     first = e;
                 }
             }
         }
+        if (first instanceof IOException io) {
+            throw io;
+        }
         if (first != null) {
-            throw first;
+            throw (RuntimeException) first;
         }
     }
 

@@ -1,5 +1,6 @@
 package org.aiofs.image;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -45,11 +46,11 @@ public interface ImageDriver {
      * {@link DriverCapabilities#check()} says the driver has checks.
      */
     default CheckResult check(Path image, RepairMode mode, PrintWriter log) throws IOException {
-        throw new ImageException(image + ": This image format does not support checks", ImageException.ENOTSUP);
+        throw new ImageException(image + ": This image format does not support checks", Errno.ENOTSUP);
     }
 
     /** Creates a new image; only called when {@link DriverCapabilities#create()} says it can. */
     default void create(Path image, CreateRequest request) throws IOException {
-        throw new ImageException(image + ": aiofs cannot create " + name() + " images", ImageException.ENOTSUP);
+        throw new ImageException(image + ": aiofs cannot create " + name() + " images", Errno.ENOTSUP);
     }
 }

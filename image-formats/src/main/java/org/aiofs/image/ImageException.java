@@ -2,18 +2,13 @@ package org.aiofs.image;
 
 import java.io.IOException;
 
+import org.aiofs.aio.nativeio.Errno;
+
 /**
  * An image-level failure: a malformed image, a request the image can't serve, an
- * unsupported feature. Carries the errno the FUSE edge should answer with.
+ * unsupported feature. Carries the errno (see {@link Errno}) the FUSE edge should answer with.
  */
 public class ImageException extends IOException {
-    public static final int EIO = 5;
-    public static final int EACCES = 13;
-    public static final int EINVAL = 22;
-    public static final int ENOSPC = 28;
-    public static final int EROFS = 30;
-    public static final int ENOTSUP = 95;
-
     private final int errno;
 
     public ImageException(String message, int errno) {
@@ -28,7 +23,7 @@ public class ImageException extends IOException {
 
     /** A malformed image: a field that can't be right. */
     public static ImageException corrupt(String image, String what) {
-        return new ImageException(image + ": " + what, EIO);
+        return new ImageException(image + ": " + what, Errno.EIO);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.aiofs.image;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public sealed interface ImageLocation permits ImageLocation.Local, ImageLocation
             if (p.isAbsolute()) {
                 throw new ImageException(this + ": " + field + " " + name + " names a file on this machine; an"
                         + " image on an NBD export may name only exports (an nbd:// URI, or a name relative to it)",
-                        ImageException.EACCES);
+                        Errno.EACCES);
             }
             try {
                 return new Remote(r.uri().sibling(name));

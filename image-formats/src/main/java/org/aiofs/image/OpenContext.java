@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.image.cache.MetadataCache;
 
 /**
  * What the opener gives a driver while it opens one image: the engine, and the only way to
@@ -17,6 +18,9 @@ public interface OpenContext {
 
     /** Whether the image being opened is opened read-only. */
     boolean readOnly();
+
+    /** Where the image keeps the metadata it caches: one budget for the whole chain (and mount). */
+    MetadataCache metadataCache();
 
     /**
      * Opens a file that {@code naming}'s metadata names as part of the same image (an external

@@ -1,5 +1,7 @@
 package org.aiofs.image;
 
+import org.aiofs.aio.nativeio.Errno;
+
 /** The bounds check every driver makes before touching a guest range. */
 public final class RangeCheck {
     private RangeCheck() {
@@ -8,7 +10,7 @@ public final class RangeCheck {
     public static void inside(BlockImage image, long offset, long length) throws ImageException {
         if (offset < 0 || length < 0 || offset > image.size() || length > image.size() - offset) {
             throw new ImageException(image.name() + ": request at offset " + offset + " for " + length
-                    + " bytes lies outside the disk (" + image.size() + " bytes)", ImageException.EINVAL);
+                    + " bytes lies outside the disk (" + image.size() + " bytes)", Errno.EINVAL);
         }
     }
 
@@ -20,7 +22,7 @@ public final class RangeCheck {
 
     public static void writable(BlockImage image) throws ImageException {
         if (image.readOnly()) {
-            throw new ImageException(image.name() + ": opened read-only", ImageException.EROFS);
+            throw new ImageException(image.name() + ": opened read-only", Errno.EROFS);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Tool;
 
 /**
  * `-o allow_other` lets other users into the mount; the files' modes must then be enforced
@@ -28,20 +29,20 @@ class AllowOtherTest {
         Path image = TestImages.randomRaw(dir, "disk.img", 1 << 20, 12);
         byte[] before = Files.readAllBytes(image);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw", "-o", "allow_other")) {
-            CommandResult read = asNobody("dd", "if=" + m.disk(), "of=/dev/null", "bs=4k", "count=1");
+            Tool.Result read = asNobody("dd", "if=" + m.disk(), "of=/dev/null", "bs=4k", "count=1");
             read.assertSuccess();
-            CommandResult write = asNobody("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
+            Tool.Result write = asNobody("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
                     "conv=notrunc");
             assertNotEquals(0, write.exitCode(), "nobody wrote root's disk.raw: " + write);
             assertTrue(write.stderr().contains("Permission denied"), write.stderr());
-            CommandResult punch = asNobody("fallocate", "--punch-hole", "--offset", "0", "--length", "65536",
+            Tool.Result punch = asNobody("fallocate", "--punch-hole", "--offset", "0", "--length", "65536",
                     m.disk().toString());
             assertNotEquals(0, punch.exitCode(), "nobody punched a hole in root's disk.raw: " + punch);
         }
         assertArrayEquals(before, Files.readAllBytes(image), "the image changed");
     }
 
-    private static CommandResult asNobody(String... command) {
+    private static Tool.Result asNobody(String... command) {
         String[] full = new String[command.length + 4];
         full[0] = "setpriv";
         full[1] = "--reuid=65534";

@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Qemu;
 
 /** Every bad input: one line on stderr naming what is wrong, exit 1, nothing mounted. */
 @ExtendWith(NoMountLeftBehind.class)
@@ -55,7 +57,7 @@ class BadInputTest {
     @Test
     void mountPointAlreadyMounted() throws IOException {
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
-            CommandResult r = Commands.aiofs("mount", "--read-only", image.toString(), m.mountPoint().toString());
+            Tool.Result r = Commands.aiofs("mount", "--read-only", image.toString(), m.mountPoint().toString());
             assertEquals(1, r.exitCode());
             assertEquals(1, r.stderrLines().size(), r.stderr());
             assertTrue(r.stderr().contains("already a mount point"), r.stderr());
@@ -151,7 +153,7 @@ class BadInputTest {
     @Test
     void secondReaderOfAWrittenImageIsNotToldToUseReadOnly() throws IOException {
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            CommandResult r = Commands.aiofs("mount", "--read-only", "--format", "raw", image.toString(),
+            Tool.Result r = Commands.aiofs("mount", "--read-only", "--format", "raw", image.toString(),
                     mountPoint.toString());
             assertEquals(1, r.exitCode(), r.toString());
             assertEquals(1, r.stderrLines().size(), r.stderr());
@@ -160,7 +162,7 @@ class BadInputTest {
             assertFalse(r.stderr().contains("--read-only"), r.stderr());
         }
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
-            CommandResult r = Commands.aiofs("mount", "--format", "raw", image.toString(), mountPoint.toString());
+            Tool.Result r = Commands.aiofs("mount", "--format", "raw", image.toString(), mountPoint.toString());
             assertEquals(1, r.exitCode(), r.toString());
             assertTrue(r.stderr().contains("it can still be opened read-only (--read-only)"), r.stderr());
         }
@@ -186,8 +188,8 @@ class BadInputTest {
     void checkUsageErrorsExitAsQemuImgDoes() throws IOException {
         Path qcow2 = dir.resolve("c.qcow2");
         Qemu.img("create", "-q", "-f", "qcow2", qcow2.toString(), "1M");
-        CommandResult qemu = Commands.run("qemu-img", "check", "-r", "bogus", qcow2.toString());
-        CommandResult aiofs = Commands.aiofs("check", "--repair=bogus", qcow2.toString());
+        Tool.Result qemu = Commands.run("qemu-img", "check", "-r", "bogus", qcow2.toString());
+        Tool.Result aiofs = Commands.aiofs("check", "--repair=bogus", qcow2.toString());
         assertEquals(qemu.exitCode(), aiofs.exitCode(), aiofs.toString());
         assertEquals(1, aiofs.exitCode());
         assertTrue(aiofs.stderr().contains("--repair must be leaks or all, not bogus"), aiofs.stderr());
@@ -195,7 +197,7 @@ class BadInputTest {
     }
 
     private void refused(Map<String, String> env, String expected, String... args) {
-        CommandResult r = Commands.aiofs(env, args);
+        Tool.Result r = Commands.aiofs(env, args);
         assertEquals(1, r.exitCode(), "exit code; stderr: " + r.stderr());
         assertEquals(1, r.stderrLines().size(), "one line on stderr, got: " + r.stderr());
         assertTrue(r.stderr().startsWith("aiofs: "), r.stderr());

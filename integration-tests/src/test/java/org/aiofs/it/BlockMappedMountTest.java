@@ -14,6 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /** VHD, VHDX and VDI images made by QEMU, mounted: disk.raw and partN.raw read what qemu-img convert produces. */
 @ExtendWith(NoMountLeftBehind.class)
@@ -55,7 +57,7 @@ class BlockMappedMountTest {
             assertEquals(-1L, Files.mismatch(m.disk(), raw), "disk.raw is the guest disk");
             PartitionMountTest.assertPartitionFilesMatch(m, raw, layout);
             Commands.run("e2fsck", "-fn", m.file("part2.raw").toString()).assertSuccess();
-            CommandResult cat = Commands.run("debugfs", "-R", "cat /hello.txt", m.file("part2.raw").toString())
+            Tool.Result cat = Commands.run("debugfs", "-R", "cat /hello.txt", m.file("part2.raw").toString())
                     .assertSuccess();
             assertTrue(cat.stdout().contains("hello from inside a " + format + " image"), cat.stdout());
         }
@@ -66,7 +68,7 @@ class BlockMappedMountTest {
         Path image = dir.resolve("d.vhdx");
         Qemu.img("create", "-q", "-f", "vhdx", image.toString(), "8M");
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        CommandResult r = Commands.aiofs("mount", image.toString(), mnt.toString());
+        Tool.Result r = Commands.aiofs("mount", image.toString(), mnt.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("d.vhdx") && r.stderr().contains("--read-only"), r.stderr());

@@ -2,6 +2,8 @@ package org.aiofs.it;
 
 import java.nio.file.Path;
 
+import org.aiofs.testing.Qemu;
+
 /** The image the emulator test mounts: a compressed qcow2 made from a raw disk by QEMU's converter. */
 final class BootImages {
     private BootImages() {

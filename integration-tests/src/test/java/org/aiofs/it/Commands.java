@@ -1,81 +1,44 @@
 package org.aiofs.it;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
-/** Runs external programs (qemu-img, mkfs, the aiofs CLI) and collects their output. */
+import org.aiofs.testing.Tool;
+
+/** Runs external programs (qemu-img, mkfs, the aiofs CLI) through the shared {@link Tool}, with a timeout. */
 public final class Commands {
-    private static final long TIMEOUT_SECONDS = 300;
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
     private Commands() {
     }
 
-    public static CommandResult run(String... command) {
+    public static Tool.Result run(String... command) {
         return run(Map.of(), List.of(command));
     }
 
-    public static CommandResult run(Map<String, String> env, List<String> command) {
-        return run(env, command, null);
+    public static Tool.Result run(Map<String, String> env, List<String> command) {
+        return Tool.run(null, TIMEOUT, env, null, command);
     }
 
     /** Runs a command in {@code dir} (qemu-img resolves a relative data_file= against its working directory). */
-    public static CommandResult runIn(Path dir, String... command) {
-        return run(Map.of(), List.of(command), null, dir);
+    public static Tool.Result runIn(Path dir, String... command) {
+        return Tool.run(dir, TIMEOUT, Map.of(), null, List.of(command));
     }
 
     /** Runs a command with {@code input} on its standard input. */
-    public static CommandResult runWithInput(String input, String... command) {
-        return run(Map.of(), List.of(command), input);
-    }
-
-    private static CommandResult run(Map<String, String> env, List<String> command, String input) {
-        return run(env, command, input, null);
-    }
-
-    private static CommandResult run(Map<String, String> env, List<String> command, String input, Path dir) {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        if (dir != null) {
-            pb.directory(dir.toFile());
-        }
-        pb.environment().putAll(env);
-        if (input == null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        }
-        try {
-            Process p = pb.start();
-            if (input != null) {
-                try (var stdin = p.getOutputStream()) {
-                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-            return new CommandResult(command, p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+    public static Tool.Result runWithInput(String input, String... command) {
+        return Tool.run(null, TIMEOUT, Map.of(), input, List.of(command));
     }
 
     /** The aiofs CLI, run from the jar the fs module built, as a user runs it. */
-    public static CommandResult aiofs(String... args) {
+    public static Tool.Result aiofs(String... args) {
         return aiofs(Map.of(), args);
     }
 
-    public static CommandResult aiofs(Map<String, String> env, String... args) {
+    public static Tool.Result aiofs(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", aiofsJar().toString(), "org.aiofs.fs.cli.AiofsCommand"));
         command.addAll(withTransport(args));
@@ -110,13 +73,5 @@ public final class Commands {
 
     static String javaBinary() {
         return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    private static String readAll(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class ContainerToolsTest {
             String disk = "/work/" + m.mountPoint().getFileName() + "/disk.raw";
             try (ToolsContainer tools = new ToolsContainer(dir, List.of())) {
                 tools.exec("mkfs.ext4", "-q", "-F", disk).assertSuccess();
-                CommandResult fsck = tools.exec("e2fsck", "-fn", disk).assertSuccess();
+                Tool.Result fsck = tools.exec("e2fsck", "-fn", disk).assertSuccess();
                 assertTrue(fsck.stdout().contains("11/32768 files"), fsck.stdout());
                 tools.exec("fio", "--name=verify", "--filename=" + disk, "--rw=randwrite", "--bs=4k",
                         "--size=16m", "--offset=64m", "--verify=crc32c", "--do_verify=1", "--ioengine=psync")
@@ -43,7 +44,7 @@ class ContainerToolsTest {
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw");
              ToolsContainer tools = new ToolsContainer(dir, List.of("/dev/loop-control", loop))) {
             String mnt = "/work/" + m.mountPoint().getFileName();
-            CommandResult sfdisk = tools.exec("sfdisk", "--dump", mnt + "/disk.raw").assertSuccess();
+            Tool.Result sfdisk = tools.exec("sfdisk", "--dump", mnt + "/disk.raw").assertSuccess();
             assertTrue(sfdisk.stdout().contains("type=c"), sfdisk.stdout());
 
             // ext4 on part1: mkfs, a file written with debugfs, fsck, then a loop mount reads it
@@ -51,13 +52,13 @@ class ContainerToolsTest {
             tools.exec("sh", "-c", "echo hello-from-part1 > /tmp/hello").assertSuccess();
             tools.exec("debugfs", "-w", "-R", "write /tmp/hello hello", mnt + "/part1.raw").assertSuccess();
             tools.exec("e2fsck", "-fn", mnt + "/part1.raw").assertSuccess();
-            CommandResult cat = tools.exec("debugfs", "-R", "cat hello", mnt + "/part1.raw").assertSuccess();
+            Tool.Result cat = tools.exec("debugfs", "-R", "cat hello", mnt + "/part1.raw").assertSuccess();
             assertTrue(cat.stdout().contains("hello-from-part1"), cat.stdout());
             tools.exec("mkdir", "-p", "/mnt/p1").assertSuccess();
             tools.exec("losetup", loop, mnt + "/part1.raw").assertSuccess();
             try {
                 tools.exec("mount", "-o", "ro", loop, "/mnt/p1").assertSuccess();
-                CommandResult loopCat = tools.exec("cat", "/mnt/p1/hello").assertSuccess();
+                Tool.Result loopCat = tools.exec("cat", "/mnt/p1/hello").assertSuccess();
                 assertTrue(loopCat.stdout().contains("hello-from-part1"), loopCat.stdout());
                 tools.exec("umount", "/mnt/p1").assertSuccess();
             } finally {
@@ -67,7 +68,7 @@ class ContainerToolsTest {
             // FAT on part2 with mtools
             tools.exec("mkfs.vfat", mnt + "/part2.raw").assertSuccess();
             tools.exec("mcopy", "-i", mnt + "/part2.raw", "/etc/hostname", "::host.txt").assertSuccess();
-            CommandResult dir = tools.exec("mdir", "-b", "-i", mnt + "/part2.raw", "::").assertSuccess();
+            Tool.Result dir = tools.exec("mdir", "-b", "-i", mnt + "/part2.raw", "::").assertSuccess();
             assertTrue(dir.stdout().toLowerCase().contains("host.txt"), dir.stdout());
 
             // fio with verification on part3
@@ -76,7 +77,7 @@ class ContainerToolsTest {
         }
         // the FAT partition's bytes are where sfdisk says, as the host sees the image
         SfdiskLayout.Entry p2 = SfdiskLayout.of(image).partitions().get(1);
-        CommandResult hostDir = Commands.run("mdir", "-b", "-i", image + "@@" + p2.start(), "::").assertSuccess();
+        Tool.Result hostDir = Commands.run("mdir", "-b", "-i", image + "@@" + p2.start(), "::").assertSuccess();
         assertTrue(hostDir.stdout().toLowerCase().contains("host.txt"), hostDir.stdout());
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,16 +54,17 @@ class CrashTest {
         Random random = new Random(2026);
         int kills = 0;
         for (Path image : images) {
-            Path before = Qemu.snapshotOrNull(image, "before", dir);
+            Path before = image == compressedWithSnapshot
+                    ? Qemu.snapshotToRaw(image, "before", dir, "before-" + image.getFileName() + ".raw") : null;
             for (int i = 0; i < KILLS_PER_IMAGE; i++) {
                 killDuringWrites(image, 50 + random.nextInt(1500), random.nextLong());
                 kills++;
-                CommandResult check = Commands.run("qemu-img", "check", image.toString());
+                Tool.Result check = Commands.run("qemu-img", "check", image.toString());
                 assertTrue(check.exitCode() == 0 || check.exitCode() == 3,
                         "kill " + kills + " on " + image.getFileName() + ": qemu-img check found more than leaks: "
                                 + check);
             }
-            CommandResult repair = Commands.aiofs("check", "--repair", image.toString());
+            Tool.Result repair = Commands.aiofs("check", "--repair", image.toString());
             assertEquals(0, repair.exitCode(), "aiofs check --repair: " + repair);
             Commands.run("qemu-img", "check", image.toString()).assertSuccess();
             if (before != null) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +22,7 @@ class DemoTest {
 
     @Test
     void runsThroughIntoAPipeWithoutColourCodes() throws IOException {
-        CommandResult r = Commands.aiofs(Map.of("TMPDIR", dir.toString()), "demo");
+        Tool.Result r = Commands.aiofs(Map.of("TMPDIR", dir.toString()), "demo");
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
         for (String shown : List.of("$ aiofs mount --read-only demo.qcow2 mnt", "part1.raw",
                 "Hello from inside a qcow2 image, read through aiofs.", "No errors were found on the image.")) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +40,7 @@ class EmulatorBootTest {
         }
         Path image = BootImages.asBootImage(dir, raw);
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
-            CommandResult qemu = Commands.run("timeout", "120", "qemu-system-x86_64", "-nodefaults", "-display",
+            Tool.Result qemu = Commands.run("timeout", "120", "qemu-system-x86_64", "-nodefaults", "-display",
                     "none", "-serial", "stdio", "-no-reboot", "-m", "32", "-device",
                     "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive",
                     "file=" + m.disk() + ",format=raw,if=ide,snapshot=on"); // snapshot: QEMU writes to a temporary overlay

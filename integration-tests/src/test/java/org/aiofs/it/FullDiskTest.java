@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,7 +57,7 @@ class FullDiskTest {
                     }
                 }
                 // writing stopped at the failed allocation: the unmount must say so, not report success
-                CommandResult unmount = Commands.aiofs("unmount", m.mountPoint().toString());
+                Tool.Result unmount = Commands.aiofs("unmount", m.mountPoint().toString());
                 m.forgetMount();
                 assertEquals(1, unmount.exitCode(), unmount.toString());
                 assertEquals(1, unmount.stderrLines().size(), unmount.stderr());
@@ -63,7 +65,7 @@ class FullDiskTest {
                 assertFalse(Mounts.isMounted(m.mountPoint()));
             }
             assertNotNull(failure, "60 MiB fit on a 24 MiB disk?");
-            CommandResult check = Commands.run("qemu-img", "check", image.toString());
+            Tool.Result check = Commands.run("qemu-img", "check", image.toString());
             assertTrue(check.exitCode() == 0 || check.exitCode() == 3, "more than leaks: " + check);
             Path raw = Qemu.toRaw(image, dir, "after.raw");
             byte[] head = new byte[kept.length];

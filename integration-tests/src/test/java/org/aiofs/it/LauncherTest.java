@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +32,7 @@ class LauncherTest {
     void worksThroughASymlink() throws IOException {
         Path bin = Files.createDirectory(dir.resolve("bin"));
         Path link = Files.createSymbolicLink(bin.resolve("aiofs"), launcher());
-        CommandResult r = Commands.run(link.toString(), "--version").assertSuccess();
+        Tool.Result r = Commands.run(link.toString(), "--version").assertSuccess();
         assertTrue(r.stdout().startsWith("aiofs 0.1.0"), r.stdout() + r.stderr());
     }
 
@@ -42,7 +44,7 @@ class LauncherTest {
         Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
         Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o", "ro,noauto,format=qcow2")
                 .assertSuccess();
-        CommandResult r = Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o",
+        Tool.Result r = Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o",
                 "ro,bogus");
         assertEquals(1, r.exitCode(), "mount(8)'s usage code");
         assertTrue(r.stderr().startsWith("aiofs: unknown mount option 'bogus'"), r.stderr());

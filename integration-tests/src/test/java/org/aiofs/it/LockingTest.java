@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +24,7 @@ class LockingTest {
     void qemuRefusesAnImageAiofsWrites() throws IOException {
         Path image = TestImages.sparseRaw(dir, "disk.img", 1 << 20);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            CommandResult io = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 512", image.toString());
+            Tool.Result io = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 512", image.toString());
             assertTrue(io.exitCode() != 0, io.toString());
             assertTrue((io.stdout() + io.stderr()).contains("Failed to get \"write\" lock"), io.toString());
             // reading with QEMU's "force share" stays possible, as with a running VM
@@ -36,11 +37,11 @@ class LockingTest {
         Path image = TestImages.sparseRaw(dir, "disk.img", 1 << 20);
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
         try (QemuIoSession qemu = new QemuIoSession(image, "raw", false)) {
-            CommandResult rw = Commands.aiofs("mount", "--format", "raw", image.toString(), mnt.toString());
+            Tool.Result rw = Commands.aiofs("mount", "--format", "raw", image.toString(), mnt.toString());
             assertEquals(1, rw.exitCode(), rw.toString());
             assertEquals(1, rw.stderrLines().size(), rw.stderr());
             assertTrue(rw.stderr().contains("is in use"), rw.stderr());
-            CommandResult ro = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
+            Tool.Result ro = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
             assertEquals(1, ro.exitCode(), "a reader needs the image not to change under it: " + ro);
             assertFalse(Mounts.isMounted(mnt));
         }
@@ -55,7 +56,7 @@ class LockingTest {
         try (QemuIoSession qemu = new QemuIoSession(image, "raw", true);
              MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
             assertEquals(1 << 20, Files.size(m.disk()));
-            CommandResult writer = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 512", image.toString());
+            Tool.Result writer = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 512", image.toString());
             assertTrue(writer.exitCode() != 0, "a writer must be refused while aiofs reads: " + writer);
         }
     }

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * Writes acknowledged but not yet durable when the host disk fails (issue 10, item 1): the
@@ -40,7 +42,7 @@ class LostWritesTest {
             MountedImage m = MountedImage.mount(image, dir);
             writeUnflushed(m.disk());
             host.exhaust();
-            CommandResult r = Commands.aiofs("unmount", m.mountPoint().toString());
+            Tool.Result r = Commands.aiofs("unmount", m.mountPoint().toString());
             m.forgetMount();
             assertEquals(1, r.exitCode(), r.toString());
             assertEquals(1, r.stderrLines().size(), r.stderr());

@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,7 @@ class MountOptionsTest {
         Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "16M");
         try (MountedImage m = MountedImage.mount(image, dir, "-o", "ro")) {
             assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(m.disk())));
-            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
             assertTrue(info.stdout().contains("read-only: true"), info.stdout());
             // the image holds a read lock only: QEMU's reader gets its shared lock (a writer's lock refuses it)
             Qemu.img("info", image.toString());
@@ -46,7 +48,7 @@ class MountOptionsTest {
         Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "16M");
         Path mountPoint = Files.createDirectory(dir.resolve("full"));
         Files.writeString(mountPoint.resolve("something"), "x");
-        CommandResult r = Commands.aiofs("mount", "--transport", "libfuse2", "--read-only", image.toString(),
+        Tool.Result r = Commands.aiofs("mount", "--transport", "libfuse2", "--read-only", image.toString(),
                 mountPoint.toString());
         assertEquals(1, r.exitCode());
         assertEquals(1, r.stderrLines().size(), r.stderr());

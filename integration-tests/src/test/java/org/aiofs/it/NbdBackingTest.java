@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * Backing files across the network, resolved as QEMU resolves them: a qcow2 on an export names
@@ -59,7 +61,7 @@ class NbdBackingTest {
         Qemu.img("create", "-q", "-f", "qcow2", "-b", secret.toString(), "-F", "raw", top.toString());
         try (NbdServer server = NbdServer.nbdkit(dir, false, "file", "dir=" + images).start()) {
             Path mountPoint = Files.createDirectories(dir.resolve("mnt"));
-            CommandResult r = Commands.aiofs("mount", "--read-only", server.uri("nbd", "top.qcow2", ""),
+            Tool.Result r = Commands.aiofs("mount", "--read-only", server.uri("nbd", "top.qcow2", ""),
                     mountPoint.toString());
             assertEquals(1, r.exitCode(), r.stderr());
             assertEquals(1, r.stderrLines().size(), r.stderr());
@@ -76,7 +78,7 @@ class NbdBackingTest {
             Path top = dir.resolve("top.qcow2");
             Qemu.img("create", "-q", "-f", "qcow2", "-b", server.uri(), "-F", "raw", top.toString());
             Path mountPoint = Files.createDirectories(dir.resolve("mnt"));
-            CommandResult r = Commands.aiofs("mount", "--read-only", top.toString(), mountPoint.toString());
+            Tool.Result r = Commands.aiofs("mount", "--read-only", top.toString(), mountPoint.toString());
             assertEquals(1, r.exitCode(), r.stderr());
             assertEquals(1, r.stderrLines().size(), r.stderr());
             assertTrue(r.stderr().contains("is an NBD export; an image may name one only with --allow-backing any"),

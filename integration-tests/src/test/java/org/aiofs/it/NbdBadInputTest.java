@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Tool;
 
 /** Mounting an export that cannot be had: one line on stderr naming why, exit 1, nothing mounted. */
 @ExtendWith(NoMountLeftBehind.class)
@@ -86,7 +87,7 @@ class NbdBadInputTest {
         all[0] = "mount";
         System.arraycopy(args, 0, all, 1, args.length);
         all[all.length - 1] = mountPoint.toString();
-        CommandResult r = Commands.aiofs(all);
+        Tool.Result r = Commands.aiofs(all);
         assertEquals(1, r.exitCode(), "exit code; stderr: " + r.stderr());
         assertEquals(1, r.stderrLines().size(), "one line on stderr, got: " + r.stderr());
         assertTrue(r.stderr().startsWith("aiofs: "), r.stderr());

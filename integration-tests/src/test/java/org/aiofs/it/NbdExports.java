@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.aiofs.aio.nbd.NbdServer;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /** Images made with QEMU's tools and served over NBD by qemu-nbd or nbdkit, for mount tests. */
 final class NbdExports {
@@ -41,7 +43,7 @@ final class NbdExports {
 
     /** qemu-img check: 0 (clean), with its report when not. */
     static void assertClean(Path qcow2) {
-        CommandResult r = Commands.run("qemu-img", "check", qcow2.toString());
+        Tool.Result r = Commands.run("qemu-img", "check", qcow2.toString());
         if (r.exitCode() != 0) {
             throw new AssertionError("qemu-img check " + qcow2 + " exited " + r.exitCode() + ": " + r.stdout()
                     + r.stderr());

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.aiofs.testing.Qemu;
 
 /**
  * Images on NBD exports, mounted for real: raw and qcow2, served by qemu-nbd and by nbdkit,

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,7 @@ class OverlayMountTest {
             // read-only with a shared lock: QEMU may read the image meanwhile (a write lock would refuse it)
             Qemu.img("info", image.toString());
             assertEquals(List.of(), TestImages.list(tmp), "the temporary overlay is unlinked once open");
-            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
             assertTrue(info.stdout().contains("overlay: temporary"), info.stdout());
         }
         assertEquals(before, sha256(image), "the image must be byte-identical after writes through the mount");
@@ -67,7 +69,7 @@ class OverlayMountTest {
         Qemu.img("check", overlay.toString());
         Commands.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", model.toString(), overlay.toString())
                 .assertSuccess();
-        CommandResult info = Commands.run("qemu-img", "info", "--output=json", overlay.toString()).assertSuccess();
+        Tool.Result info = Commands.run("qemu-img", "info", "--output=json", overlay.toString()).assertSuccess();
         assertTrue(info.stdout().contains("\"backing-filename\": \"" + image + "\""), info.stdout());
         assertTrue(info.stdout().contains("\"backing-filename-format\": \"raw\""), info.stdout());
 
@@ -92,7 +94,7 @@ class OverlayMountTest {
         Path overlay = dir.resolve("of-b.qcow2");
         Qemu.img("create", "-q", "-f", "qcow2", "-b", other.toString(), "-F", "qcow2", overlay.toString());
         Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
-        CommandResult r = Commands.aiofs("mount", "--overlay=" + overlay, image.toString(), mountPoint.toString());
+        Tool.Result r = Commands.aiofs("mount", "--overlay=" + overlay, image.toString(), mountPoint.toString());
         assertEquals(1, r.exitCode());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("is not an overlay of " + image), r.stderr());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,12 +63,12 @@ class PackageInstallTest {
 
     @Test
     void runsFromPathWithItsStartupArchive() {
-        CommandResult version = box.exec("aiofs", "--version").assertSuccess();
+        Tool.Result version = box.exec("aiofs", "--version").assertSuccess();
         assertTrue(version.stdout().startsWith("aiofs 0.1.0"), version.stdout());
         assertTrue(version.stderr().isEmpty(), version.stderr());
         box.exec("test", "-s", "/var/cache/aiofs/aiofs.jsa").assertSuccess();
         // the JVM maps the archive made at installation (it silently ignores one made for another jar or JVM)
-        CommandResult cds = box.exec("sh", "-c", "java -Xshare:on -XX:SharedArchiveFile=/var/cache/aiofs/aiofs.jsa"
+        Tool.Result cds = box.exec("sh", "-c", "java -Xshare:on -XX:SharedArchiveFile=/var/cache/aiofs/aiofs.jsa"
                 + " -cp /usr/share/aiofs/aiofs.jar org.aiofs.fs.cli.AiofsCommand --version");
         cds.assertSuccess();
     }
@@ -76,7 +77,7 @@ class PackageInstallTest {
     void hasAManPagePerCommand() {
         for (String page : List.of("aiofs", "aiofs-mount", "aiofs-unmount", "aiofs-info", "aiofs-check",
                 "aiofs-create", "aiofs-bench", "aiofs-demo", "mount.fuse.aiofs")) {
-            CommandResult man = box.exec("sh", "-c", "MANWIDTH=100 man -P cat " + page).assertSuccess();
+            Tool.Result man = box.exec("sh", "-c", "MANWIDTH=100 man -P cat " + page).assertSuccess();
             assertTrue(man.stdout().contains("NAME"), page + ":\n" + man.stdout());
         }
         String mount = box.exec("sh", "-c", "MANWIDTH=100 man -P cat aiofs-mount").stdout();
@@ -89,10 +90,10 @@ class PackageInstallTest {
                 + " f=$(complete -p aiofs | sed -E 's/.*-F ([^ ]+) .*/\\1/');"
                 + " COMP_WORDS=(aiofs %s); COMP_CWORD=%d; COMP_LINE='aiofs %s'; COMP_POINT=${#COMP_LINE};"
                 + " $f aiofs '%s' '%s'; printf '%%s\\n' \"${COMPREPLY[@]}\"";
-        CommandResult commands = box.exec("bash", "-c", String.format(complete, "mo", 1, "mo", "mo", "aiofs"))
+        Tool.Result commands = box.exec("bash", "-c", String.format(complete, "mo", 1, "mo", "mo", "aiofs"))
                 .assertSuccess();
         assertTrue(commands.stdout().lines().anyMatch("mount"::equals), commands.stdout());
-        CommandResult options = box.exec("bash", "-c", String.format(complete, "mount --ov", 2, "mount --ov", "--ov",
+        Tool.Result options = box.exec("bash", "-c", String.format(complete, "mount --ov", 2, "mount --ov", "--ov",
                 "mount")).assertSuccess();
         assertTrue(options.stdout().contains("--overlay"), options.stdout());
     }
@@ -143,7 +144,7 @@ class PackageInstallTest {
     void unknownMountOptionIsRefusedInOneLine() {
         box.exec("qemu-img", "create", "-q", "-f", "qcow2", "/root/x.qcow2", "1M").assertSuccess();
         box.exec("mkdir", "-p", "/mnt/x").assertSuccess();
-        CommandResult r = box.exec("mount", "-t", "fuse.aiofs", "/root/x.qcow2", "/mnt/x", "-o", "ro,bogus");
+        Tool.Result r = box.exec("mount", "-t", "fuse.aiofs", "/root/x.qcow2", "/mnt/x", "-o", "ro,bogus");
         assertTrue(r.exitCode() != 0);
         assertTrue(r.stderr().contains("unknown mount option 'bogus'"), r.stderr());
         assertFalse(box.exec("grep", "-q", " /mnt/x ", "/proc/self/mountinfo").exitCode() == 0);

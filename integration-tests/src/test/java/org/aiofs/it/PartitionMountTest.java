@@ -20,6 +20,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,7 +140,7 @@ class PartitionMountTest {
         byte[] before = Files.readAllBytes(image);
         SfdiskLayout.Entry p1 = SfdiskLayout.of(image).partitions().get(0);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            CommandResult dd = Commands.run("dd", "if=/dev/zero", "of=" + m.file("part1.raw"), "bs=1M", "count=9",
+            Tool.Result dd = Commands.run("dd", "if=/dev/zero", "of=" + m.file("part1.raw"), "bs=1M", "count=9",
                     "conv=notrunc");
             assertTrue(dd.exitCode() != 0 && dd.stderr().contains("No space left"), dd.stderr());
         }

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,7 +93,7 @@ class Qcow2MountTest {
             f.writeLong(0x100000000000L);
         }
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        CommandResult r = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
+        Tool.Result r = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("bad.qcow2") && r.stderr().contains("L1"), r.stderr());

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +75,7 @@ class Qcow2WriteMountTest {
         }
         Commands.run("qemu-img", "check", image.toString()).assertSuccess();
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
-            CommandResult cat = Commands.run("debugfs", "-R", "cat os-release", m.file("part1.raw").toString())
+            Tool.Result cat = Commands.run("debugfs", "-R", "cat os-release", m.file("part1.raw").toString())
                     .assertSuccess();
             assertEquals(Files.readString(Path.of("/etc/os-release")), cat.stdout());
         }

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Random;
 
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +81,7 @@ class RawMountTest {
                     .assertSuccess();
         }
         Commands.run("e2fsck", "-fn", image.toString()).assertSuccess();
-        CommandResult cat = Commands.run("debugfs", "-R", "cat os-release", image.toString()).assertSuccess();
+        Tool.Result cat = Commands.run("debugfs", "-R", "cat os-release", image.toString()).assertSuccess();
         assertEquals(Files.readString(Path.of("/etc/os-release")), cat.stdout());
     }
 
@@ -93,7 +94,7 @@ class RawMountTest {
             FileSystemException e = assertThrows(FileSystemException.class,
                     () -> FileChannel.open(m.disk(), StandardOpenOption.WRITE));
             assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
-            CommandResult dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
+            Tool.Result dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
                     "conv=notrunc");
             assertTrue(dd.exitCode() != 0 && dd.stderr().contains("Read-only file system"), dd.stderr());
             try (FileChannel in = FileChannel.open(m.disk())) {
@@ -112,7 +113,7 @@ class RawMountTest {
                     m.disk().toString()).assertSuccess();
             Commands.run("fallocate", "--zero-range", "--offset", "8392704", "--length", "70000",
                     m.disk().toString()).assertSuccess();
-            CommandResult grow = Commands.run("fallocate", "--offset", String.valueOf(SIZE), "--length", "4096",
+            Tool.Result grow = Commands.run("fallocate", "--offset", String.valueOf(SIZE), "--length", "4096",
                     m.disk().toString());
             assertTrue(grow.exitCode() != 0, "growing the disk must fail: " + grow);
         }
@@ -128,10 +129,10 @@ class RawMountTest {
     void writesPastTheEndFailWithNoSpace() throws IOException {
         Path image = TestImages.sparseRaw(dir, "disk.img", 1 << 20);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            CommandResult dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
+            Tool.Result dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
                     "seek=256", "conv=notrunc");
             assertTrue(dd.exitCode() != 0 && dd.stderr().contains("No space left on device"), dd.stderr());
-            CommandResult truncate = Commands.run("truncate", "-s", "2M", m.disk().toString());
+            Tool.Result truncate = Commands.run("truncate", "-s", "2M", m.disk().toString());
             assertTrue(truncate.exitCode() != 0, "a disk cannot be resized: " + truncate);
         }
         assertEquals(1 << 20, Files.size(image));

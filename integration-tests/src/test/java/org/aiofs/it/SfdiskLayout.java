@@ -7,6 +7,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 
 /** A partition table as sfdisk reads it: the reference the mount's partition files are checked against. */
 public record SfdiskLayout(String label, int sectorSize, List<Entry> partitions) {
@@ -19,7 +20,7 @@ public record SfdiskLayout(String label, int sectorSize, List<Entry> partitions)
     }
 
     public static SfdiskLayout of(Path diskOrDevice) throws IOException {
-        CommandResult r = Commands.run("sfdisk", "--json", diskOrDevice.toString()).assertSuccess();
+        Tool.Result r = Commands.run("sfdisk", "--json", diskOrDevice.toString()).assertSuccess();
         JsonNode table = new ObjectMapper().readTree(r.stdout()).get("partitiontable");
         int sectorSize = table.has("sectorsize") ? table.get("sectorsize").asInt() : 512;
         List<Entry> entries = new ArrayList<>();
@@ -34,7 +35,7 @@ public record SfdiskLayout(String label, int sectorSize, List<Entry> partitions)
 
     /** Writes a table with sfdisk from its script format. */
     public static void write(Path disk, String script) {
-        CommandResult r = Commands.runWithInput(script, "sfdisk", "-q", "--wipe", "always", disk.toString());
+        Tool.Result r = Commands.runWithInput(script, "sfdisk", "-q", "--wipe", "always", disk.toString());
         r.assertSuccess();
     }
 }

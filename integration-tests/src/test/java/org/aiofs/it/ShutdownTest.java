@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +101,7 @@ class ShutdownTest {
                     () -> Files.size(m.disk()));
             assertTrue(String.valueOf(dead.getMessage()).contains("not connected") || Mounts.isMounted(m.mountPoint()),
                     "expected a dead mount, got " + dead);
-            CommandResult again = Commands.aiofs("mount", "--format", "raw", image.toString(),
+            Tool.Result again = Commands.aiofs("mount", "--format", "raw", image.toString(),
                     m.mountPoint().toString());
             assertEquals(1, again.exitCode());
             assertTrue(again.stderr().contains("aiofs unmount"), again.stderr());

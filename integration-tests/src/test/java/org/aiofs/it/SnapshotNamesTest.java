@@ -1,5 +1,7 @@
 package org.aiofs.it;
 
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +37,7 @@ class SparseFilesTest {
         assertEquals((3L << 20) + (64 << 10) + (1L << 20), stored, "what qemu-io wrote");
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
             assertEquals(stored / 512, blocks(m.disk()), "st_blocks of disk.raw");
-            CommandResult du = Commands.run("du", "--block-size=1", m.disk().toString()).assertSuccess();
+            Tool.Result du = Commands.run("du", "--block-size=1", m.disk().toString()).assertSuccess();
             assertEquals(String.valueOf(stored), du.stdout().split("\\s+")[0], "du of disk.raw");
             assertSeeksShow(data, m.disk());
 

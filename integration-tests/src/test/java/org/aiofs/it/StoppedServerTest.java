@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * A server stopped with SIGSTOP answers nothing (issue 10, item 8): `aiofs unmount` says so at
@@ -43,17 +45,17 @@ class StoppedServerTest {
         }
         Commands.run("kill", "-STOP", Long.toString(m.serverPid())).assertSuccess();
         try {
-            CompletableFuture<CommandResult> reader = CompletableFuture.supplyAsync(() -> Commands.run("dd",
+            CompletableFuture<Tool.Result> reader = CompletableFuture.supplyAsync(() -> Commands.run("dd",
                     "if=" + m.disk(), "of=/dev/null", "bs=4k", "count=1", "skip=100", "iflag=direct"));
 
-            CommandResult plain = Commands.aiofs("unmount", m.mountPoint().toString());
+            Tool.Result plain = Commands.aiofs("unmount", m.mountPoint().toString());
             assertEquals(1, plain.exitCode(), plain.toString());
             assertEquals(1, plain.stderrLines().size(), plain.stderr());
             assertTrue(plain.stderr().contains("(pid " + m.serverPid() + ") is stopped"), plain.stderr());
             assertTrue(plain.stderr().contains("aiofs unmount --force"), plain.stderr());
             assertTrue(Mounts.isMounted(m.mountPoint()), "a plain unmount must leave it as it was");
 
-            CommandResult forced = Commands.aiofs("unmount", "--force", m.mountPoint().toString());
+            Tool.Result forced = Commands.aiofs("unmount", "--force", m.mountPoint().toString());
             forced.assertSuccess();
             m.forgetMount();
             assertFalse(Mounts.isMounted(m.mountPoint()));

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Device;
+import org.aiofs.testing.Tool;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
@@ -45,10 +46,10 @@ public final class ToolsContainer implements AutoCloseable {
         container.start();
     }
 
-    public CommandResult exec(String... command) {
+    public Tool.Result exec(String... command) {
         try {
             Container.ExecResult r = container.execInContainer(command);
-            return new CommandResult(List.of(command), r.getExitCode(), r.getStdout(), r.getStderr());
+            return new Tool.Result(List.of(command), r.getExitCode(), r.getStdout(), r.getStderr());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,7 @@ class TransportTest {
                     .assertSuccess();
             assertEquals(2 * ((1 << 20) / request), counter(m, "writes") - writes, "writes of 1 MiB, served");
 
-            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
             assertTrue(info.stdout().contains("transport: " + Commands.transport() + " "), info.stdout());
         }
     }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * Images a user did not make, mounted for real (issue 10, items 2 and 5): the files they name
@@ -39,13 +41,13 @@ class UntrustedImageMountTest {
     void backingFileOutsideTheDirectoryIsRefusedUnlessAllowed() throws IOException {
         Path evil = dir.resolve("appliance.qcow2");
         Qemu.img("create", "-q", "-f", "qcow2", "-u", "-b", "/etc/passwd", "-F", "raw", evil.toString(), "1M");
-        CommandResult r = Commands.aiofs("mount", "--read-only", evil.toString(), mountPoint.toString());
+        Tool.Result r = Commands.aiofs("mount", "--read-only", evil.toString(), mountPoint.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("backing file '/etc/passwd' named in the image"), r.stderr());
         assertTrue(r.stderr().contains("--allow-backing /etc"), r.stderr());
         assertFalse(Mounts.isMounted(mountPoint));
-        CommandResult info = Commands.aiofs("info", evil.toString());
+        Tool.Result info = Commands.aiofs("info", evil.toString());
         assertEquals(1, info.exitCode(), info.toString());
 
         // the user's opt-in: followed, and the chain it follows is said
@@ -57,7 +59,7 @@ class UntrustedImageMountTest {
             }
             assertArrayEquals(passwd, head);
         }
-        CommandResult noted = Commands.aiofs("mount", "--read-only", "--allow-backing", "any", evil.toString(),
+        Tool.Result noted = Commands.aiofs("mount", "--read-only", "--allow-backing", "any", evil.toString(),
                 mountPoint.toString());
         try {
             noted.assertSuccess();
@@ -78,7 +80,7 @@ class UntrustedImageMountTest {
         Commands.runIn(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=../victim.raw,data_file_raw=on",
                 evil.toString(), "1M").assertSuccess();
         Files.write(victim, before); // qemu-img create truncated it: put the victim's bytes back
-        CommandResult r = Commands.aiofs("mount", "--format", "qcow2", evil.toString(), mountPoint.toString());
+        Tool.Result r = Commands.aiofs("mount", "--format", "qcow2", evil.toString(), mountPoint.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertTrue(r.stderr().contains("external data file '../victim.raw'"), r.stderr());
         assertFalse(Mounts.isMounted(mountPoint));
@@ -95,7 +97,7 @@ class UntrustedImageMountTest {
                 .assertSuccess();
         byte[] before = Files.readAllBytes(self);
         for (String readOnly : new String[] {"--read-only", "--format=qcow2"}) {
-            CommandResult r = Commands.aiofs("mount", readOnly, self.toString(), mountPoint.toString());
+            Tool.Result r = Commands.aiofs("mount", readOnly, self.toString(), mountPoint.toString());
             assertEquals(1, r.exitCode(), r.toString());
             assertEquals(1, r.stderrLines().size(), r.stderr());
             assertTrue(r.stderr().contains("already part of this image (as its image): a loop"), r.stderr());
@@ -112,7 +114,7 @@ class UntrustedImageMountTest {
         Commands.runIn(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=d.data,data_file_raw=on",
                 image.toString(), "16M").assertSuccess();
         try (MountedImage m = MountedImage.mount(image, root, "--format", "qcow2")) {
-            CommandResult io = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 4k", data.toString());
+            Tool.Result io = Commands.run("qemu-io", "-f", "raw", "-c", "write 0 4k", data.toString());
             assertTrue(io.exitCode() != 0, io.toString());
             assertTrue((io.stdout() + io.stderr()).contains("Failed to get \"write\" lock"), io.toString());
         }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,14 +92,14 @@ class UserMountTest {
         assertTrue(RawMountTest.allZero(bytes, 3 << 16, 1 << 16), "the write through the user's mount is missing");
     }
 
-    private CommandResult asNobody(String... aiofsArgs) {
+    private Tool.Result asNobody(String... aiofsArgs) {
         List<String> command = new ArrayList<>(List.of(Commands.javaBinary(), "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-cp", Commands.aiofsJar().toString(), "org.aiofs.fs.cli.AiofsCommand"));
         command.addAll(List.of(aiofsArgs));
         return runAsNobody(command.toArray(String[]::new));
     }
 
-    private CommandResult runAsNobody(String... command) {
+    private Tool.Result runAsNobody(String... command) {
         List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
                 "--clear-groups"));
         all.addAll(List.of(command));

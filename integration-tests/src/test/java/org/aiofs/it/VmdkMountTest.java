@@ -16,6 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * VMDK disks made by qemu-img from a GPT disk with ext4 inside, mounted: disk.raw and every
@@ -59,7 +61,7 @@ class VmdkMountTest {
             PartitionMountTest.assertPartitionFilesMatch(m, expected, SfdiskLayout.of(expected));
             Path part1 = m.file("part1.raw");
             Commands.run("e2fsck", "-fn", part1.toString()).assertSuccess();
-            CommandResult cat = Commands.run("debugfs", "-R", "cat os-release", part1.toString()).assertSuccess();
+            Tool.Result cat = Commands.run("debugfs", "-R", "cat os-release", part1.toString()).assertSuccess();
             assertEquals(Files.readString(Path.of("/etc/os-release")), cat.stdout());
             JsonNode info = PartitionMountTest.info(m);
             assertEquals("vmdk", info.get("format").asText());
@@ -99,7 +101,7 @@ class VmdkMountTest {
         Qemu.img("check", image.toString());
         Path raw = Qemu.toRaw(image, dir, "rw.expected.raw");
         Commands.run("e2fsck", "-fn", raw.toString()).assertSuccess();
-        CommandResult cat = Commands.run("debugfs", "-R", "cat os-release", raw.toString()).assertSuccess();
+        Tool.Result cat = Commands.run("debugfs", "-R", "cat os-release", raw.toString()).assertSuccess();
         assertEquals(Files.readString(Path.of("/etc/os-release")), cat.stdout());
         try (MountedImage m = MountedImage.mount(image, dir, "--read-only")) {
             assertEquals(-1L, Files.mismatch(m.disk(), raw), "aiofs reads back what QEMU reads");
@@ -112,7 +114,7 @@ class VmdkMountTest {
         Path image = dir.resolve("stream.vmdk");
         Qemu.img("convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw.toString(), image.toString());
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        CommandResult r = Commands.aiofs("mount", image.toString(), mnt.toString());
+        Tool.Result r = Commands.aiofs("mount", image.toString(), mnt.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("stream.vmdk") && r.stderr().contains("--read-only"), r.stderr());
@@ -128,7 +130,7 @@ class VmdkMountTest {
             f.write(new byte[] {0, 0x10, 0, 0});
         }
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        CommandResult r = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
+        Tool.Result r = Commands.aiofs("mount", "--read-only", image.toString(), mnt.toString());
         assertEquals(1, r.exitCode(), r.toString());
         assertEquals(1, r.stderrLines().size(), r.stderr());
         assertTrue(r.stderr().contains("bad.vmdk") && r.stderr().contains("numGTEsPerGT 4096"), r.stderr());

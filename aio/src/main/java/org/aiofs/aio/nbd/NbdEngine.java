@@ -13,20 +13,20 @@ import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.aio.RemoteExport;
-import org.aiofs.aio.RequestAligner;
+import org.aiofs.aio.RequestPadding;
 import org.aiofs.aio.nativeio.Errno;
 
 /**
  * The engine of one NBD export: each request becomes commands on the export's connections,
  * in flight together and completed as the replies arrive (on a connection's reader thread:
  * callbacks must not block). Reads and writes larger than the server's maximum payload are
- * split; requests off the server's minimum block go through a {@link RequestAligner}. Flush is
+ * split; requests off the server's minimum block go through a {@link RequestPadding}. Flush is
  * NBD_CMD_FLUSH (nothing is sent when no acknowledged write awaits it), zero range is
  * WRITE_ZEROES with NO_HOLE, punch hole WRITE_ZEROES that may unmap. Without WRITE_ZEROES,
  * zeroes are written; a punch hole then first TRIMs, and writes zeroes only where block status
  * does not say the trimmed range reads as zeroes (after a TRIM the content is unspecified).
  */
-final class NbdEngine implements IoEngine {
+public final class NbdEngine implements IoEngine {
     public static final String NAME = "nbd";
     /** Many requests in flight on each connection, one buffer list per request; not in the local engine table. */
     public static final EngineCapabilities CAPABILITIES = new EngineCapabilities(true, true, false, false);
@@ -36,7 +36,8 @@ final class NbdEngine implements IoEngine {
 
     private final NbdClient client;
     private final boolean fua;
-    private volatile RequestAligner aligner;
+    /** Made on first use: the minimum block is known once the export is negotiated. */
+    private volatile RequestPadding padding;
 
     NbdEngine(NbdClient client, boolean fua) {
         this.client = client;
@@ -110,7 +111,7 @@ final class NbdEngine implements IoEngine {
             return CompletableFuture.completedFuture(0L);
         }
         if (!aligned(r.position(), length)) {
-            return unalignedRead(r, length);
+            return padding().submit(new IoRequest.Read(r.file(), r.position(), BufferSlices.of(r.buffers(), 0, length)));
         }
         List<CompletableFuture<Long>> parts = new ArrayList<>();
         int max = client.export().maximumPayload();
@@ -129,8 +130,7 @@ final class NbdEngine implements IoEngine {
             return CompletableFuture.completedFuture(0L);
         }
         if (!aligned(w.position(), length)) {
-            ByteBuffer whole = gather(w.buffers(), length);
-            return aligner(w.file()).write(w.position(), whole).thenApply(v -> length);
+            return padding().submit(w);
         }
         List<CompletableFuture<Long>> parts = new ArrayList<>();
         int max = client.export().maximumPayload();
@@ -149,7 +149,8 @@ final class NbdEngine implements IoEngine {
             return CompletableFuture.completedFuture(0L);
         }
         if (!aligned(position, length)) {
-            return aligner(file).writeZeroes(position, length, !keepAllocated).thenApply(v -> 0L);
+            return padding().submit(keepAllocated ? new IoRequest.ZeroRange(file, position, length)
+                    : new IoRequest.PunchHole(file, position, length));
         }
         List<CompletableFuture<Long>> parts = new ArrayList<>();
         if (client.export().canWriteZeroes()) {
@@ -232,41 +233,14 @@ final class NbdEngine implements IoEngine {
         return block == 1 || position % block == 0 && length % block == 0;
     }
 
-    private CompletableFuture<Long> unalignedRead(IoRequest.Read r, long length) {
-        RequestAligner a = aligner(r.file());
-        if (r.buffers().length == 1) {
-            return a.read(r.position(), r.buffers()[0].slice(r.buffers()[0].position(), (int) length));
+    /** Unaligned requests, padded to the minimum block; what it sends back here is aligned. */
+    private RequestPadding padding() {
+        RequestPadding p = padding;
+        if (p == null) {
+            p = RequestPadding.toBlock(this, client.export().minimumBlock());
+            padding = p;
         }
-        ByteBuffer whole = ByteBuffer.allocate((int) length);
-        return a.read(r.position(), whole).thenApply(n -> {
-            int at = 0;
-            for (ByteBuffer b : BufferSlices.of(r.buffers(), 0, n)) {
-                int count = b.remaining();
-                b.put(whole.slice(at, count));
-                at += count;
-            }
-            return n;
-        });
-    }
-
-    private RequestAligner aligner(HostFile file) {
-        RequestAligner a = aligner;
-        if (a == null) {
-            a = new RequestAligner(file, this, client.export().minimumBlock(), false);
-            aligner = a;
-        }
-        return a;
-    }
-
-    private static ByteBuffer gather(ByteBuffer[] buffers, long length) {
-        if (buffers.length == 1) {
-            return buffers[0];
-        }
-        ByteBuffer whole = ByteBuffer.allocate((int) length);
-        for (ByteBuffer b : buffers) {
-            whole.put(b.duplicate());
-        }
-        return whole.flip();
+        return p;
     }
 
     private static CompletableFuture<Long> sum(List<CompletableFuture<Long>> parts) {

@@ -62,6 +62,12 @@ public final class MountCommand implements Callable<Integer> {
                     + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
     String transport;
 
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "32M", converter = CacheSize.class,
+            description = {"Memory for image metadata (L2 tables, refcount blocks, inflated compressed clusters)"
+                    + " of every image in the chain and every snapshot, as QEMU's cache-size; K, M, G suffixes"
+                    + " (default: ${DEFAULT-VALUE}: the L2 tables of 256 GiB of disk at 64 KiB clusters)."})
+    long cacheBytes;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -135,7 +141,7 @@ public final class MountCommand implements Callable<Integer> {
                 : overlay.isEmpty() ? Overlay.temporary() : new Overlay(Path.of(overlay).toAbsolutePath());
         MountOptions options = new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat, readOnly, engine,
                 cache, fuseTransport, singleThreaded, fuseOptions, pidFile == null ? null : pidFile.toAbsolutePath(),
-                notifyReady, !noAutoUnmount, allowBacking, overlayRequest, logFile);
+                notifyReady, !noAutoUnmount, cacheBytes, allowBacking, overlayRequest, logFile);
         if (fuseTransport == Transport.KERNEL) {
             try {
                 // refused here, in one line, rather than in the background server's log
@@ -179,6 +185,7 @@ public final class MountCommand implements Callable<Integer> {
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
         args.add("--transport=" + transport);
+        args.add("--cache-size=" + cacheBytes);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

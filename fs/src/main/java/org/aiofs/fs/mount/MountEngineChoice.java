@@ -1,18 +1,16 @@
 package org.aiofs.fs.mount;
 
-import java.io.IOException;
-
 import org.aiofs.aio.engine.CacheMode;
 import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.EnginePolicy;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.aio.engine.SyncEngine;
-import org.aiofs.image.open.FormatProbe;
 
 /**
  * The engine and cache mode a mount uses: {@link EnginePolicy} asked with what the mount
- * brings. Its requests come from libfuse 2's worker threads, each waiting for its own
- * request; and O_DIRECT is for raw images only (qcow2 metadata writes are not sector-aligned).
+ * brings: requests from threads that each wait for their own request (libfuse 2's workers,
+ * the kernel transport's readers). O_DIRECT suits every format: requests are padded below
+ * the drivers.
  */
 final class MountEngineChoice {
     /** Who submits behind this transport: the policy's auto rule for buffered files reads it. */
@@ -26,13 +24,9 @@ final class MountEngineChoice {
             return remote(options);
         }
         try {
-            String format = options.format() != null ? options.format() : FormatProbe.probe(options.image().path()).name();
-            String noDirectIo = format.equals("raw") ? null
-                    : format + " image: O_DIRECT is supported for raw images only (its metadata writes are not"
-                            + " sector-aligned)";
-            return EnginePolicy.choose(new EnginePolicy.Request(options.engine(), options.cache(), options.image().path(),
-                    SUBMITTERS, noDirectIo));
-        } catch (IllegalArgumentException | IOException e) {
+            return EnginePolicy.choose(new EnginePolicy.Request(options.engine(), options.cache(),
+                    options.image().path(), SUBMITTERS, null));
+        } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
         }
     }

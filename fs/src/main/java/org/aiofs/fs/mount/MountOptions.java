@@ -17,6 +17,7 @@ import org.aiofs.image.ImageLocation;
  * @param pidFile      where to write the server's pid, or null
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
+ * @param cacheBytes   the metadata cache's budget for the whole mount ({@code --cache-size})
  * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
  * @param overlay      where writes go instead of the image ({@code --overlay}), or null
  * @param logFile      the log a background server writes to (its stderr), for info.json; null in the foreground
@@ -24,7 +25,8 @@ import org.aiofs.image.ImageLocation;
 public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache, Transport transport,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount, List<String> allowBacking, Overlay overlay, Path logFile) {
+                           boolean autoUnmount, long cacheBytes, List<String> allowBacking, Overlay overlay,
+                           Path logFile) {
 
     /**
      * The user's -o options, with default_permissions added whenever other users may enter

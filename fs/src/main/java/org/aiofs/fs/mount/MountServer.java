@@ -23,6 +23,7 @@ import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
 import org.aiofs.fs.report.ImageInfoReport;
 import org.aiofs.image.BlockImage;
+import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.open.NamedFilePolicy;
@@ -62,10 +63,12 @@ public final class MountServer {
             throw new MountException("engine " + choice.engine() + " could not start: " + e.getMessage(), e);
         }
         BlockImage image;
+        MetadataCache cache = new MetadataCache(options.cacheBytes());
         ImageOpener opener;
         try {
             opener = new ImageOpener(engine, choice.cache(), ServerLog::info)
                     .withPolicy(NamedFilePolicy.fromOptions(options.allowBacking()))
+                    .withMetadataCache(cache)
                     .withNotices(this::notice);
             image = ServedImage.open(options, opener);
         } catch (IOException | RuntimeException e) {
@@ -88,7 +91,7 @@ public final class MountServer {
             if (!exports.isEmpty()) {
                 engineDescription.put("nbd_exports", exports);
             }
-            serve(image, mountPoint, files, choice.cache(), engineDescription);
+            serve(image, cache, mountPoint, files, choice.cache(), engineDescription);
         } finally {
             try {
                 image.close();
@@ -111,7 +114,7 @@ public final class MountServer {
         ServerLog.info("unmounted " + mountPoint + "; " + options.image() + " flushed and closed");
     }
 
-    private void serve(BlockImage image, Path mountPoint, RuntimeFiles files, CacheMode cache,
+    private void serve(BlockImage image, MetadataCache metadata, Path mountPoint, RuntimeFiles files, CacheMode cache,
                        Map<String, Object> engineDescription) throws MountException, IOException {
         // an export's files belong to whoever owns the mountpoint, as of now
         Path owner = options.image().isRemote() ? mountPoint : options.image().path();
@@ -125,7 +128,7 @@ public final class MountServer {
                 : new KernelServer(fs, mountPoint, options, files.directory());
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
-                fs.counters(), engineDescription, server::describe, () -> mountDetails(image)));
+                fs.counters(), engineDescription, server::describe, () -> mountDetails(image, metadata)));
 
         long pid = ProcessHandle.current().pid();
         files.markRunning(pid); // `aiofs unmount` waits until this process has ended
@@ -158,8 +161,11 @@ public final class MountServer {
         }
     }
 
-    /** The overlay and the log, and qemu-img info's facts about the image under "image_info", for info.json. */
-    private Map<String, Object> mountDetails(BlockImage image) {
+    /**
+     * The overlay and the log, qemu-img info's facts about the image under "image_info", and the
+     * metadata cache's use, for info.json.
+     */
+    private Map<String, Object> mountDetails(BlockImage image, MetadataCache metadata) {
         Map<String, Object> details = new LinkedHashMap<>();
         if (options.overlay() != null) {
             details.put("overlay", options.overlay().describe());
@@ -170,6 +176,14 @@ public final class MountServer {
         } catch (IOException | RuntimeException e) {
             details.put("image_info_error", String.valueOf(e.getMessage()));
         }
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("budget_bytes", metadata.budgetBytes());
+        cache.put("used_bytes", metadata.usedBytes());
+        cache.put("peak_bytes", metadata.peakBytes());
+        cache.put("hits", metadata.hits());
+        cache.put("misses", metadata.misses());
+        cache.put("evictions", metadata.evictions());
+        details.put("metadata_cache", cache);
         return details;
     }
 

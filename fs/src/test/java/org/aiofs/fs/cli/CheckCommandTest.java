@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,10 +21,10 @@ class CheckCommandTest {
     Path dir;
 
     private void image(String name) throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", name, "64M");
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k", name);
-        CliResult.ok(dir, "qemu-img", "snapshot", "-c", "s1", name);
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 3 1M 64k", name);
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", name, "64M");
+        Tool.ok(dir, "qemu-io", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k", name);
+        Tool.ok(dir, "qemu-img", "snapshot", "-c", "s1", name);
+        Tool.ok(dir, "qemu-io", "-c", "write -P 3 1M 64k", name);
     }
 
     /** Raises the header cluster's 16-bit refcount to 2 and adds an unreferenced cluster at the end: 2 leaks. */
@@ -44,15 +45,15 @@ class CheckCommandTest {
     }
 
     private void assertSameOutputAsQemu(String image, int expectedExit) throws Exception {
-        CliResult q = CliResult.run(dir, "qemu-img", "check", image);
+        Tool.Result q = Tool.run(dir, "qemu-img", "check", image);
         CliResult a = CliResult.aiofs("check", dir.resolve(image).toString());
-        assertEquals(expectedExit, q.exit(), q.err());
-        assertEquals(q.exit(), a.exit(), a.err());
-        assertEquals(q.out(), a.out());
-        CliResult qj = CliResult.run(dir, "qemu-img", "check", "--output=json", image);
+        assertEquals(expectedExit, q.exitCode(), q.stderr());
+        assertEquals(q.exitCode(), a.exit(), a.err());
+        assertEquals(q.stdout(), a.out());
+        Tool.Result qj = Tool.run(dir, "qemu-img", "check", "--output=json", image);
         CliResult aj = CliResult.aiofs("check", "--output", "json", dir.resolve(image).toString());
-        assertEquals(qj.exit(), aj.exit());
-        JsonNode qn = new ObjectMapper().readTree(qj.out());
+        assertEquals(qj.exitCode(), aj.exit());
+        JsonNode qn = new ObjectMapper().readTree(qj.stdout());
         JsonNode an = new ObjectMapper().readTree(aj.out());
         ((com.fasterxml.jackson.databind.node.ObjectNode) qn).remove("filename");
         ((com.fasterxml.jackson.databind.node.ObjectNode) an).remove("filename");
@@ -72,13 +73,13 @@ class CheckCommandTest {
         Files.copy(dir.resolve("a.qcow2"), dir.resolve("q.qcow2"), StandardCopyOption.REPLACE_EXISTING);
         assertSameOutputAsQemu("a.qcow2", 3);
 
-        CliResult q = CliResult.run(dir, "qemu-img", "check", "-r", "leaks", "q.qcow2");
+        Tool.Result q = Tool.run(dir, "qemu-img", "check", "-r", "leaks", "q.qcow2");
         CliResult a = CliResult.aiofs("check", "--repair", dir.resolve("a.qcow2").toString());
         assertEquals(0, a.exit(), a.err());
-        assertEquals(q.exit(), a.exit());
-        assertEquals(q.out(), a.out());
+        assertEquals(q.exitCode(), a.exit());
+        assertEquals(q.stdout(), a.out());
         assertTrue(a.out().contains("2 leaked clusters"), a.out());
-        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "a.qcow2").exit());
+        assertEquals(0, Tool.run(dir, "qemu-img", "check", "a.qcow2").exitCode());
     }
 
     @Test
@@ -98,15 +99,15 @@ class CheckCommandTest {
         assertEquals(2, CliResult.aiofs("check", "--repair=leaks", dir.resolve("a.qcow2").toString()).exit());
         CliResult all = CliResult.aiofs("check", "-r", "all", dir.resolve("a.qcow2").toString());
         assertEquals(0, all.exit(), all.err());
-        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "a.qcow2").exit());
+        assertEquals(0, Tool.run(dir, "qemu-img", "check", "a.qcow2").exitCode());
     }
 
     @Test
     void rawImagesHaveNothingToCheckAsInQemu() throws Exception {
         Files.write(dir.resolve("a.raw"), new byte[4096]);
-        CliResult q = CliResult.run(dir, "qemu-img", "check", "-f", "raw", "a.raw");
+        Tool.Result q = Tool.run(dir, "qemu-img", "check", "-f", "raw", "a.raw");
         CliResult a = CliResult.aiofs("check", dir.resolve("a.raw").toString());
-        assertEquals(63, q.exit());
+        assertEquals(63, q.exitCode());
         assertEquals(63, a.exit());
         assertTrue(a.err().contains("does not support checks"), a.err());
     }
@@ -114,7 +115,7 @@ class CheckCommandTest {
     @Test
     void unusableImagesAndBadArgumentsExitOne() throws Exception {
         Files.write(dir.resolve("bad.qcow2"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 3});
-        assertEquals(1, CliResult.run(dir, "qemu-img", "check", "bad.qcow2").exit());
+        assertEquals(1, Tool.run(dir, "qemu-img", "check", "bad.qcow2").exitCode());
         CliResult a = CliResult.aiofs("check", dir.resolve("bad.qcow2").toString());
         assertEquals(1, a.exit());
         assertTrue(a.err().contains("bad.qcow2"), a.err());

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,9 +18,9 @@ class CreateCommandTest {
     Path dir;
 
     private JsonNode info(String image) throws Exception {
-        CliResult r = CliResult.run(dir, "qemu-img", "info", "--output=json", image);
-        assertEquals(0, r.exit(), r.err());
-        return new ObjectMapper().readTree(r.out());
+        Tool.Result r = Tool.run(dir, "qemu-img", "info", "--output=json", image);
+        assertEquals(0, r.exitCode(), r.stderr());
+        return new ObjectMapper().readTree(r.stdout());
     }
 
     private String path(String name) {
@@ -39,14 +40,14 @@ class CreateCommandTest {
         assertTrue(data.get("extended-l2").asBoolean());
         assertTrue(data.get("lazy-refcounts").asBoolean());
         assertEquals(64, data.get("refcount-bits").asInt());
-        assertEquals(0, CliResult.run(dir, "qemu-io", "-c", "write -P 9 2G 1M", "a.qcow2").exit());
-        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "a.qcow2").exit());
+        assertEquals(0, Tool.run(dir, "qemu-io", "-c", "write -P 9 2G 1M", "a.qcow2").exitCode());
+        assertEquals(0, Tool.run(dir, "qemu-img", "check", "a.qcow2").exitCode());
         assertEquals(0, CliResult.aiofs("check", path("a.qcow2")).exit());
     }
 
     @Test
     void backingWithoutSizeTakesTheBackingSizeAndProbedFormat() throws Exception {
-        assertEquals(0, CliResult.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "7M").exit());
+        assertEquals(0, Tool.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "7M").exitCode());
         CliResult r = CliResult.aiofs("create", "-f", "qcow2", "-b", "base.qcow2", path("top.qcow2"));
         assertEquals(0, r.exit(), r.err());
         JsonNode info = info("top.qcow2");
@@ -62,7 +63,7 @@ class CreateCommandTest {
         assertEquals(2L << 20, info.get("virtual-size").asLong());
         assertEquals("raw", info.get("backing-filename-format").asText());
         assertEquals("0.10", info.get("format-specific").get("data").get("compat").asText());
-        assertEquals(0, CliResult.run(dir, "qemu-img", "check", "top2.qcow2").exit());
+        assertEquals(0, Tool.run(dir, "qemu-img", "check", "top2.qcow2").exitCode());
     }
 
     @Test

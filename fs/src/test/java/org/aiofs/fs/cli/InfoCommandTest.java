@@ -8,6 +8,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,16 +21,16 @@ class InfoCommandTest {
 
     @Test
     void jsonMatchesQemuImgInfo() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
-        CliResult.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,refcount_bits=8", "base.qcow2", "4M");
+        Tool.ok(dir, "qemu-io", "-c", "write -P 1 0 100k", "base.qcow2");
+        Tool.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "base.qcow2");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "-o",
                 "compression_type=zstd,extended_l2=on,lazy_refcounts=on,data_file=top.data", "top.qcow2", "6M");
-        CliResult.ok(dir, "qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
+        Tool.ok(dir, "qemu-io", "-c", "write -P 2 0 200k", "top.qcow2");
         ObjectMapper json = new ObjectMapper();
         for (String image : List.of("base.qcow2", "top.qcow2")) {
             Path path = dir.resolve(image);
-            JsonNode qemu = json.readTree(CliResult.ok(dir, "qemu-img", "info", "--output=json", image));
+            JsonNode qemu = json.readTree(Tool.ok(dir, "qemu-img", "info", "--output=json", image));
             CliResult r = CliResult.aiofs("info", "--output", "json", path.toString());
             assertEquals(0, r.exit(), r.err());
             JsonNode ours = json.readTree(r.out());
@@ -64,13 +65,13 @@ class InfoCommandTest {
         "vhdx, subformat=dynamic, ''", "vhdx, 'subformat=fixed,block_size=1M', ''", "vdi, static=off, ''",
         "vdi, static=on, ''"})
     void blockMappedFormatsMatchQemuImgInfo(String format, String options, String named) throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", format, "-o", options, "d.img", "20M");
-        CliResult.ok(dir, "qemu-io", "-f", format, "-c", "write -P 7 1M 3M", "d.img");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", format, "-o", options, "d.img", "20M");
+        Tool.ok(dir, "qemu-io", "-f", format, "-c", "write -P 7 1M 3M", "d.img");
         List<String> formatOption = named.isEmpty() ? List.of() : List.of("-f", named);
         List<String> qemuCommand = new java.util.ArrayList<>(List.of("qemu-img", "info", "--output=json"));
         qemuCommand.addAll(formatOption);
         qemuCommand.add("d.img");
-        JsonNode qemu = new ObjectMapper().readTree(CliResult.ok(dir, qemuCommand.toArray(String[]::new)));
+        JsonNode qemu = new ObjectMapper().readTree(Tool.ok(dir, qemuCommand.toArray(String[]::new)));
         List<String> ours = new java.util.ArrayList<>(List.of("info", "--output", "json"));
         ours.addAll(formatOption);
         ours.add(dir.resolve("d.img").toString());
@@ -89,29 +90,29 @@ class InfoCommandTest {
     @Test
     void diskSizeCountsAllocatedBlocksAsQemuImgDoes() throws Exception {
         // preallocated: one extent of unwritten blocks, which SEEK_DATA does not see but st_blocks counts
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "raw", "-o", "preallocation=falloc", "falloc.raw", "64M");
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "preallocation=falloc", "falloc.qcow2",
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "raw", "-o", "preallocation=falloc", "falloc.raw", "64M");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "preallocation=falloc", "falloc.qcow2",
                 "32M");
         ObjectMapper json = new ObjectMapper();
         for (String image : List.of("falloc.raw", "falloc.qcow2")) {
-            JsonNode qemu = json.readTree(CliResult.ok(dir, "qemu-img", "info", "--output=json", image));
+            JsonNode qemu = json.readTree(Tool.ok(dir, "qemu-img", "info", "--output=json", image));
             CliResult r = CliResult.aiofs("info", "--output", "json", dir.resolve(image).toString());
             assertEquals(0, r.exit(), r.err());
             assertEquals(qemu.get("actual-size"), json.readTree(r.out()).get("actual-size"), image);
         }
-        String qemuText = CliResult.ok(dir, "qemu-img", "info", "falloc.raw");
+        String qemuText = Tool.ok(dir, "qemu-img", "info", "falloc.raw");
         String ours = CliResult.aiofs("info", dir.resolve("falloc.raw").toString()).out();
         assertTrue(qemuText.contains("disk size: 64 MiB") && ours.contains("disk size: 64 MiB"), ours);
     }
 
     @Test
     void backingChainDescribesEveryLevelAsQemuImgDoes() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "raw", "base.raw", "8M");
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "mid.qcow2");
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "mid.qcow2",
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "raw", "base.raw", "8M");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "mid.qcow2");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "mid.qcow2",
                 "-F", "qcow2", "top.qcow2");
         ObjectMapper json = new ObjectMapper();
-        JsonNode qemu = json.readTree(CliResult.ok(dir, "qemu-img", "info", "--backing-chain", "--output=json",
+        JsonNode qemu = json.readTree(Tool.ok(dir, "qemu-img", "info", "--backing-chain", "--output=json",
                 "top.qcow2"));
         CliResult r = CliResult.aiofs("info", "--backing-chain", "--output", "json", dir.resolve("top.qcow2").toString());
         assertEquals(0, r.exit(), r.err());
@@ -131,8 +132,8 @@ class InfoCommandTest {
 
     @Test
     void textResemblesQemuImgInfo() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
-        String qemu = CliResult.ok(dir, "qemu-img", "info", "v2.qcow2");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "1536M");
+        String qemu = Tool.ok(dir, "qemu-img", "info", "v2.qcow2");
         CliResult r = CliResult.aiofs("info", dir.resolve("v2.qcow2").toString());
         assertEquals(0, r.exit(), r.err());
         for (String line : List.of("file format: qcow2", "virtual size: 1.5 GiB (1610612736 bytes)",
@@ -144,7 +145,7 @@ class InfoCommandTest {
 
     @Test
     void malformedImageGivesOneLineAndExitOne() throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "bad.qcow2", "1M");
         try (var f = new java.io.RandomAccessFile(dir.resolve("bad.qcow2").toFile(), "rw")) {
             f.seek(20);
             f.writeInt(40); // cluster_bits

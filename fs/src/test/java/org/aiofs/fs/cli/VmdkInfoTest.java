@@ -1,5 +1,7 @@
 package org.aiofs.fs.cli;
 
+import org.aiofs.testing.Tool;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,9 +26,9 @@ class VmdkInfoTest {
     }
 
     private void create(String name, String options, String size, String... writes) throws Exception {
-        CliResult.ok(dir, "qemu-img", "create", "-q", "-f", "vmdk", "-o", options, path(name), size);
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "vmdk", "-o", options, path(name), size);
         for (String w : writes) {
-            CliResult.ok(dir, "qemu-io", "-f", "vmdk", "-c", w, path(name));
+            Tool.ok(dir, "qemu-io", "-f", "vmdk", "-c", w, path(name));
         }
     }
 
@@ -37,11 +39,11 @@ class VmdkInfoTest {
         create("split.vmdk", "subformat=twoGbMaxExtentSparse", "2100M", "write -P 3 2047M 2M");
         create("splitflat.vmdk", "subformat=twoGbMaxExtentFlat", "2049M");
         create("child.vmdk", "backing_file=sparse.vmdk,backing_fmt=vmdk", "6M", "write -P 4 4M 64k");
-        CliResult.ok(dir, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", path("sparse.vmdk"),
+        Tool.ok(dir, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", path("sparse.vmdk"),
                 path("stream.vmdk"));
         for (String image : List.of("sparse.vmdk", "flat.vmdk", "split.vmdk", "splitflat.vmdk", "child.vmdk",
                 "stream.vmdk")) {
-            JsonNode qemu = JSON.readTree(CliResult.ok(dir, "qemu-img", "info", "--output=json", path(image)));
+            JsonNode qemu = JSON.readTree(Tool.ok(dir, "qemu-img", "info", "--output=json", path(image)));
             CliResult r = CliResult.aiofs("info", "--output", "json", path(image));
             assertEquals(0, r.exit(), r.err());
             JsonNode ours = JSON.readTree(r.out());
@@ -58,7 +60,7 @@ class VmdkInfoTest {
     @Test
     void textShowsTheExtentsAsQemuImgDoes() throws Exception {
         create("split.vmdk", "subformat=twoGbMaxExtentFlat", "2049M");
-        String qemu = CliResult.ok(dir, "qemu-img", "info", path("split.vmdk"));
+        String qemu = Tool.ok(dir, "qemu-img", "info", path("split.vmdk"));
         CliResult r = CliResult.aiofs("info", path("split.vmdk"));
         assertEquals(0, r.exit(), r.err());
         for (String line : List.of("file format: vmdk", "virtual size: 2 GiB (2148532224 bytes)",

@@ -1,5 +1,6 @@
 package org.aiofs.image.blockmap;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -98,7 +99,7 @@ public final class MappedImage implements BlockImage {
     private CompletableFuture<Void> refused(long offset, long length) {
         try {
             RangeCheck.writableRange(this, offset, length);
-            throw new ImageException(name() + ": " + format + " images are read-only", ImageException.EROFS);
+            throw new ImageException(name() + ": " + format + " images are read-only", Errno.EROFS);
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,5 +1,6 @@
 package org.aiofs.image.open;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ public final class FormatProbe {
             if (foreign != null) {
                 throw new ImageException(name + ": a " + foreign.name() + " image (by its magic), a format aiofs"
                         + " does not read: convert it (qemu-img convert -O qcow2), or pass --format raw to see its"
-                        + " bytes as they are", ImageException.ENOTSUP);
+                        + " bytes as they are", Errno.ENOTSUP);
             }
         }
         return best;

@@ -1,5 +1,6 @@
 package org.aiofs.image.open;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +53,6 @@ public final class ImageDrivers {
             }
         }
         throw new ImageException(image.name() + ": no driver describes format " + image.format(),
-                ImageException.EINVAL);
+                Errno.EINVAL);
     }
 }

@@ -1,5 +1,6 @@
 package org.aiofs.image.open;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.aiofs.aio.RequestPadding;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -23,6 +25,7 @@ import org.aiofs.image.ImageLocation;
 import org.aiofs.image.OpenContext;
 import org.aiofs.image.RepairMode;
 import org.aiofs.image.RepairNeededException;
+import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.image.lock.QemuImageLock;
 
 /**
@@ -39,6 +42,9 @@ import org.aiofs.image.lock.QemuImageLock;
  * inode, each export by its URI: a name that comes back is a loop, or a data file that is the
  * image itself). An image on an export runs on the export's own engine and may name only
  * exports; local files are locked as QEMU locks them, exports are the server's to guard.
+ * With O_DIRECT, requests on the local files are padded to whole sectors below every driver
+ * ({@link RequestPadding}); every image of the chain keeps its metadata in one
+ * {@link MetadataCache}.
  */
 public final class ImageOpener {
     /** Deeper chains than this are refused: each level costs a file and a stack frame per read. */
@@ -46,6 +52,7 @@ public final class ImageOpener {
 
     private final IoEngine engine;
     private final boolean direct;
+    private final MetadataCache cache;
     private final boolean writeThrough;
     private final Consumer<String> remoteLog;
     private final NamedFilePolicy policy;
@@ -57,8 +64,9 @@ public final class ImageOpener {
     }
 
     /**
-     * @param direct open the image named by the user with O_DIRECT (cache=none); backing files
-     *               are always opened buffered
+     * @param direct open the image named by the user with O_DIRECT (cache=none): its requests
+     *               are then padded to whole sectors below the drivers; backing files are
+     *               always opened buffered
      */
     public ImageOpener(IoEngine engine, boolean direct) {
         this(engine, direct ? CacheMode.NONE : CacheMode.WRITEBACK, line -> System.err.println("aiofs: " + line));
@@ -70,13 +78,15 @@ public final class ImageOpener {
      * @param remoteLog where NBD clients report lost connections and servers that broke the protocol
      */
     public ImageOpener(IoEngine engine, CacheMode cache, Consumer<String> remoteLog) {
-        this(engine, cache.direct(), cache.writeThrough(), remoteLog, NamedFilePolicy.confined(), notice -> { });
+        this(direct(engine, cache.direct()), cache.direct(), new MetadataCache(MetadataCache.DEFAULT_BYTES),
+                cache.writeThrough(), remoteLog, NamedFilePolicy.confined(), notice -> { });
     }
 
-    private ImageOpener(IoEngine engine, boolean direct, boolean writeThrough, Consumer<String> remoteLog,
-                        NamedFilePolicy policy, Consumer<String> notices) {
+    private ImageOpener(IoEngine engine, boolean direct, MetadataCache cache, boolean writeThrough,
+                        Consumer<String> remoteLog, NamedFilePolicy policy, Consumer<String> notices) {
         this.engine = engine;
         this.direct = direct;
+        this.cache = cache;
         this.writeThrough = writeThrough;
         this.remoteLog = remoteLog;
         this.policy = policy;
@@ -85,7 +95,17 @@ public final class ImageOpener {
 
     /** This opener, judging the files images name by {@code policy} (the default: {@link NamedFilePolicy#confined()}). */
     public ImageOpener withPolicy(NamedFilePolicy policy) {
-        return new ImageOpener(engine, direct, writeThrough, remoteLog, policy, notices);
+        return new ImageOpener(engine, direct, cache, writeThrough, remoteLog, policy, notices);
+    }
+
+    /** This opener, keeping the metadata of every image it opens in {@code cache} (one budget per mount). */
+    public ImageOpener withMetadataCache(MetadataCache cache) {
+        return new ImageOpener(engine, direct, cache, writeThrough, remoteLog, policy, notices);
+    }
+
+    /** O_DIRECT files take only whole sectors: pad every request below the drivers. */
+    private static IoEngine direct(IoEngine engine, boolean direct) {
+        return direct ? new RequestPadding(engine) : engine;
     }
 
     /**
@@ -93,7 +113,7 @@ public final class ImageOpener {
      * each, without a prefix): the chain it follows when that leaves the image's directory.
      */
     public ImageOpener withNotices(Consumer<String> sink) {
-        return new ImageOpener(engine, direct, writeThrough, remoteLog, policy, sink);
+        return new ImageOpener(engine, direct, cache, writeThrough, remoteLog, policy, sink);
     }
 
     /**
@@ -115,7 +135,7 @@ public final class ImageOpener {
             if (location.isRemote()) {
                 throw new ImageException(needsRepair.getMessage() + "; an image on an NBD export is repaired where"
                         + " it is stored (aiofs check --repair, or qemu-img check -r all, on the server's file)",
-                        ImageException.EIO, needsRepair);
+                        Errno.EIO, needsRepair);
             }
             Path path = location.path();
             repair(path, format == null ? FormatProbe.probe(path) : ImageDrivers.byName(format));
@@ -142,13 +162,13 @@ public final class ImageOpener {
      * fails, {@code base} is closed too.
      */
     public BlockImage openOverlay(Path overlay, BlockImage base) throws IOException {
-        OverlayContext context = new OverlayContext(engine, base);
+        OverlayContext context = new OverlayContext(engine, base, cache);
         HostFile file = null;
         try {
             ImageDriver driver = FormatProbe.probe(overlay);
             if (!driver.capabilities().backing() || !driver.capabilities().writable()) {
                 throw new ImageException(overlay + " is a " + driver.name() + " image, which cannot be a writable"
-                        + " overlay (qcow2 can)", ImageException.EINVAL);
+                        + " overlay (qcow2 can)", Errno.EINVAL);
             }
             file = HostFile.open(overlay, false, false);
             QemuImageLock.acquire(file, true);
@@ -156,7 +176,7 @@ public final class ImageOpener {
             if (image.backing() != base) {
                 image.close();
                 throw new ImageException(overlay + " names no backing file: it is not an overlay of " + base.name(),
-                        ImageException.EINVAL);
+                        Errno.EINVAL);
             }
             return image;
         } catch (IOException | RuntimeException e) {
@@ -181,7 +201,7 @@ public final class ImageOpener {
         if (result.exitCode() != CheckResult.EXIT_CLEAN) {
             throw new ImageException(path + " needed a repair, which left " + result.corruptions()
                     + " corruption(s) and " + result.leaks() + " leak(s); see `aiofs check " + path + "`",
-                    ImageException.EIO);
+                    Errno.EIO);
         }
     }
 
@@ -192,13 +212,13 @@ public final class ImageOpener {
         if (location instanceof ImageLocation.Remote remote) {
             if (direct) {
                 throw new ImageException(location + ": O_DIRECT (cache=none/directsync) has no meaning for an NBD"
-                        + " export", ImageException.ENOTSUP);
+                        + " export", Errno.ENOTSUP);
             }
             return openExport(remote, "image", format, probed, readOnly, chain);
         }
         Path path = location.path();
         ImageDriver driver = probed ? FormatProbe.probe(path) : ImageDrivers.byName(format);
-        refuse(location, driver, probed, readOnly, direct);
+        refuse(location, driver, probed, readOnly);
         HostFile file = HostFile.open(path, readOnly, direct, true);
         try {
             QemuImageLock.acquire(file, !readOnly);
@@ -220,11 +240,11 @@ public final class ImageOpener {
             OpenChain.Link already = chain.find(file);
             if (already != null) {
                 throw new ImageException(location + " is already part of this image (as its " + already.role()
-                        + "): a loop, refused", ImageException.EINVAL);
+                        + "): a loop, refused", Errno.EINVAL);
             }
             driver = format == null ? FormatProbe.probe(location.toString(), head(file, client.engine()))
                     : ImageDrivers.byName(format);
-            refuse(location, driver, probed, readOnly, false);
+            refuse(location, driver, probed, readOnly);
             chain.add(role, file, !role.equals("image"));
         } catch (IOException | RuntimeException e) {
             file.close();
@@ -236,20 +256,16 @@ public final class ImageOpener {
     }
 
     /** What the driver cannot do as asked, refused before anything is opened (or used). */
-    private static void refuse(ImageLocation location, ImageDriver driver, boolean probed, boolean readOnly,
-                               boolean direct) throws ImageException {
-        if (direct && !driver.name().equals("raw")) {
-            throw new ImageException(location + ": O_DIRECT (cache=none/directsync) is supported for raw images only",
-                    ImageException.ENOTSUP);
-        }
+    private static void refuse(ImageLocation location, ImageDriver driver, boolean probed, boolean readOnly)
+            throws ImageException {
         if (probed && !readOnly && !driver.capabilities().probeForWriting()) {
             throw new ImageException(location + ": format not given and probed as " + driver.name() + "; writing to"
                     + " a probed " + driver.name() + " image is refused (pass --format " + driver.name()
-                    + ", or --read-only)", ImageException.EINVAL);
+                    + ", or --read-only)", Errno.EINVAL);
         }
         if (!readOnly && !driver.capabilities().writable()) {
             throw new ImageException(location + ": aiofs reads " + driver.name() + " images but does not write them"
-                    + " (mount it --read-only)", ImageException.EROFS);
+                    + " (mount it --read-only)", Errno.EROFS);
         }
     }
 
@@ -295,18 +311,23 @@ public final class ImageOpener {
         }
 
         @Override
+        public MetadataCache metadataCache() {
+            return cache;
+        }
+
+        @Override
         public HostFile openNamedFile(HostFile naming, String name, String role) throws IOException {
             if (naming.isRemote()) {
                 throw new ImageException(naming.name() + ": " + role + " " + NamedFilePolicy.printable(name)
                         + ": files an image names as part of it are opened on this machine only, for a local image",
-                        ImageException.ENOTSUP);
+                        Errno.ENOTSUP);
             }
             if (probedTop && !readOnly) {
                 // a guest that wrote this header into a raw disk would choose where writes go
                 throw new ImageException(naming.name() + ": format not given, and the probed image names "
                         + role + " '" + NamedFilePolicy.printable(name) + "' that writes would go to: pass --format"
                         + " to confirm the format (a guest can write an image header into a raw disk), or"
-                        + " --read-only", ImageException.EINVAL);
+                        + " --read-only", Errno.EINVAL);
             }
             return openChecked(naming, name, role, readOnly);
         }
@@ -315,11 +336,11 @@ public final class ImageOpener {
         public BlockImage openBacking(HostFile naming, String name, String format) throws IOException {
             if (name.startsWith("json:")) {
                 throw new ImageException(naming.name() + ": json: backing file names are not supported",
-                        ImageException.ENOTSUP);
+                        Errno.ENOTSUP);
             }
             if (chain.size() >= MAX_CHAIN_DEPTH) {
                 throw new ImageException(naming.name() + ": backing chain deeper than " + MAX_CHAIN_DEPTH
-                        + " images", ImageException.EINVAL);
+                        + " images", Errno.EINVAL);
             }
             String backingFormat = format == null || format.isEmpty() ? null : format;
             if (backingFormat != null) {
@@ -327,7 +348,7 @@ public final class ImageOpener {
                     ImageDrivers.byName(backingFormat);
                 } catch (IllegalArgumentException e) {
                     throw new ImageException(naming.name() + ": backing format '" + format + "' is not supported",
-                            ImageException.ENOTSUP);
+                            Errno.ENOTSUP);
                 }
             }
             ImageLocation backing = location(naming).resolve(name, "backing file name");
@@ -336,7 +357,7 @@ public final class ImageOpener {
                     if (!naming.isRemote() && !policy.allowsAny()) {
                         throw new ImageException(naming.name() + ": backing file " + remote + " is an NBD export;"
                                 + " an image may name one only with " + NamedFilePolicy.OPTION + " any",
-                                ImageException.EACCES);
+                                Errno.EACCES);
                     }
                     return openExport(remote, "backing file", backingFormat, false, true, chain);
                 }
@@ -353,7 +374,7 @@ public final class ImageOpener {
                 throw e;
             } catch (IOException e) {
                 throw new ImageException(naming.name() + ": backing file " + backing + " cannot be opened: "
-                        + e.getMessage(), ImageException.EIO, e);
+                        + e.getMessage(), Errno.EIO, e);
             }
         }
 
@@ -366,7 +387,7 @@ public final class ImageOpener {
             ImageLocation located = location(naming).resolve(name, role + " name");
             if (located.isRemote()) {
                 throw new ImageException(naming.name() + ": " + role + " " + located + " is an NBD export; only a"
-                        + " backing file may be one", ImageException.ENOTSUP);
+                        + " backing file may be one", Errno.ENOTSUP);
             }
             Path path = located.path();
             policy.check(chain.top(), naming.path(), role, name, path);
@@ -375,14 +396,14 @@ public final class ImageOpener {
                 file = HostFile.open(path, openReadOnly, false, false);
             } catch (IOException e) {
                 throw new ImageException(naming.name() + ": " + role + " " + NamedFilePolicy.printable(name)
-                        + " cannot be opened: " + e.getMessage(), ImageException.EIO, e);
+                        + " cannot be opened: " + e.getMessage(), Errno.EIO, e);
             }
             try {
                 OpenChain.Link already = chain.find(file);
                 if (already != null) {
                     throw new ImageException(naming.name() + ": " + role + " '" + NamedFilePolicy.printable(name)
                             + "' is " + already.name() + ", already part of this image (as its " + already.role()
-                            + "): a loop, refused", ImageException.EINVAL);
+                            + "): a loop, refused", Errno.EINVAL);
                 }
                 boolean outside = policy.check(chain.top(), naming.path(), role, name,
                         Path.of("/proc/self/fd/" + file.fd()));

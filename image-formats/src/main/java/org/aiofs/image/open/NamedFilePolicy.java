@@ -1,5 +1,6 @@
 package org.aiofs.image.open;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ public final class NamedFilePolicy {
         Path folder = real.getParent() == null ? real : real.getParent();
         throw new ImageException(naming + ": " + role + " '" + printable(name) + "' named in the image resolves to "
                 + real + ", outside " + home + "; refused (names in an image are untrusted): pass " + OPTION + " "
-                + folder + " (or " + OPTION + " any) to follow it", ImageException.EACCES);
+                + folder + " (or " + OPTION + " any) to follow it", Errno.EACCES);
     }
 
     /** The file itself, symbolic links resolved; a name that does not exist yet stays as it is spelt. */

@@ -5,10 +5,12 @@ import java.nio.file.Path;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ImageLocation;
 import org.aiofs.image.OpenContext;
+import org.aiofs.image.cache.MetadataCache;
 
 /**
  * The context an overlay aiofs built is opened with: its backing image is the one already
@@ -18,11 +20,13 @@ import org.aiofs.image.OpenContext;
 final class OverlayContext implements OpenContext {
     private final IoEngine engine;
     private final BlockImage base;
+    private final MetadataCache metadataCache;
     private boolean handedOut;
 
-    OverlayContext(IoEngine engine, BlockImage base) {
+    OverlayContext(IoEngine engine, BlockImage base, MetadataCache metadataCache) {
         this.engine = engine;
         this.base = base;
+        this.metadataCache = metadataCache;
     }
 
     /** Whether the driver took the base image (and so closes it with the overlay, or on failure). */
@@ -36,6 +40,11 @@ final class OverlayContext implements OpenContext {
     }
 
     @Override
+    public MetadataCache metadataCache() {
+        return metadataCache;
+    }
+
+    @Override
     public boolean readOnly() {
         return false;
     }
@@ -43,7 +52,7 @@ final class OverlayContext implements OpenContext {
     @Override
     public HostFile openNamedFile(HostFile naming, String name, String role) throws IOException {
         throw new ImageException(naming.path() + ": an overlay has no " + role + " (it names " + name + ")",
-                ImageException.EINVAL);
+                Errno.EINVAL);
     }
 
     @Override
@@ -51,11 +60,11 @@ final class OverlayContext implements OpenContext {
         ImageLocation named = ImageLocation.of(naming.path()).resolve(name, "backing file name");
         if (handedOut || !identity(named).equals(identity(ImageLocation.parse(base.name())))) {
             throw new ImageException(naming.path() + " is not an overlay of " + base.name() + ": its backing file is "
-                    + name, ImageException.EINVAL);
+                    + name, Errno.EINVAL);
         }
         if (format != null && !format.isEmpty() && !format.equals(base.format())) {
             throw new ImageException(naming.path() + " records its backing file " + name + " as " + format + ", but "
-                    + base.name() + " is " + base.format(), ImageException.EINVAL);
+                    + base.name() + " is " + base.format(), Errno.EINVAL);
         }
         handedOut = true;
         return base;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
@@ -159,7 +160,7 @@ public final class Slice implements BlockImage {
 
     private void checkOpen() throws ImageException {
         if (closed) {
-            throw new ImageException(name + ": used after close", ImageException.EIO);
+            throw new ImageException(name + ": used after close", Errno.EIO);
         }
     }
 

@@ -7,58 +7,48 @@ import org.aiofs.image.ImageException;
 /**
  * Guest offset to host location through the L1 table (active or a snapshot's) and the
  * L2 tables behind it. Every pointer taken from the image is checked before it is used.
+ * For a writable image, callers hold the writer's metadata lock (shared) while they look up.
  */
 public final class ClusterMap {
     private final String image;
     private final Qcow2Header header;
+    private final ClusterGeometry geometry;
     private final long[] l1;
-    private final L2Cache cache;
+    private final L2Tables tables;
     private final boolean externalDataFile;
     /** Grows as the writer allocates clusters at the end of the file. */
     private volatile long imageFileSize;
-    private final int clusterBits;
-    private final int l2Bits;
-    private final int subclusterBits;
 
-    public ClusterMap(String image, Qcow2Header header, long[] l1, L2Cache cache, boolean externalDataFile,
+    ClusterMap(String image, Qcow2Header header, long[] l1, L2Tables tables, boolean externalDataFile,
             long imageFileSize) {
         this.image = image;
         this.header = header;
+        this.geometry = ClusterGeometry.of(header);
         this.l1 = l1;
-        this.cache = cache;
+        this.tables = tables;
         this.externalDataFile = externalDataFile;
         this.imageFileSize = imageFileSize;
-        this.clusterBits = header.clusterBits();
-        this.l2Bits = header.l2Bits();
-        this.subclusterBits = clusterBits - 5;
     }
 
     /** The run starting at {@code guestOffset}, at most {@code maxLength} bytes long. */
     public Mapping lookup(long guestOffset, long maxLength) throws IOException {
-        long clusterSize = 1L << clusterBits;
-        long l1Index = guestOffset >>> (clusterBits + l2Bits);
-        long l2Span = 1L << (clusterBits + l2Bits);
-        if (l1Index >= l1.length) {
-            long run = Math.min(maxLength, l2Span - (guestOffset & (l2Span - 1)));
-            return new Mapping(Mapping.Kind.BACKING, guestOffset, run, 0, null);
-        }
-        long l2Offset = l1[(int) l1Index] & L2Entry.OFFSET_MASK;
+        long l1Index = geometry.l1Index(guestOffset);
+        long l2Span = geometry.l2Span();
+        long l2Offset = l1Index < l1.length ? l1[(int) l1Index] & L2Entry.OFFSET_MASK : 0;
         if (l2Offset == 0) {
             long run = Math.min(maxLength, l2Span - (guestOffset & (l2Span - 1)));
             return new Mapping(Mapping.Kind.BACKING, guestOffset, run, 0, null);
         }
-        L2Table table = cache.get(l2Offset);
-        int l2Index = (int) ((guestOffset >>> clusterBits) & ((1L << l2Bits) - 1));
-        L2Entry entry = table.entry(l2Index);
-        long inCluster = guestOffset & (clusterSize - 1);
-        long clusterRun = Math.min(maxLength, clusterSize - inCluster);
+        L2Entry entry = tables.entry(l2Offset, geometry.l2Index(guestOffset));
+        long inCluster = geometry.inCluster(guestOffset);
+        long clusterRun = Math.min(maxLength, geometry.clusterSize() - inCluster);
         L2Entry.Kind kind = entry.kind(externalDataFile);
         if (kind == L2Entry.Kind.COMPRESSED) {
             if (externalDataFile) {
                 throw corrupt(guestOffset, "is compressed, which an external data file does not allow");
             }
-            CompressedCluster c = CompressedCluster.decode(entry.word(), clusterBits);
-            if (c.hostOffset() >= imageFileSize || c.hostOffset() < clusterSize) {
+            CompressedCluster c = CompressedCluster.decode(entry.word(), geometry.clusterBits());
+            if (c.hostOffset() >= imageFileSize || c.hostOffset() < geometry.clusterSize()) {
                 throw corrupt(guestOffset, "points to compressed data at 0x" + Long.toHexString(c.hostOffset())
                         + ", outside the file (" + imageFileSize + " bytes)");
             }
@@ -74,9 +64,9 @@ public final class ClusterMap {
         }
         // extended L2: the bitmap decides, subcluster by subcluster
         SubclusterBitmap bitmap = entry.bitmap();
-        int sc = (int) (inCluster >>> subclusterBits);
+        int sc = geometry.subcluster(inCluster);
         int scRun = bitmap.runLength(sc);
-        long run = Math.min(maxLength, ((long) (sc + scRun) << subclusterBits) - inCluster);
+        long run = Math.min(maxLength, ((long) (sc + scRun) << geometry.subclusterBits()) - inCluster);
         SubclusterBitmap.State state = bitmap.state(sc);
         if (state == SubclusterBitmap.State.INVALID) {
             throw corrupt(guestOffset, "marks subcluster " + sc + " both allocated and zero");
@@ -97,7 +87,7 @@ public final class ClusterMap {
 
     private long host(L2Entry entry, long guestOffset) throws ImageException {
         long host = entry.hostOffset();
-        if ((host & ((1L << clusterBits) - 1)) != 0) {
+        if ((host & (geometry.clusterSize() - 1)) != 0) {
             throw corrupt(guestOffset, "points to unaligned host offset 0x" + Long.toHexString(host));
         }
         if (!externalDataFile && host >= imageFileSize) {
@@ -116,10 +106,14 @@ public final class ClusterMap {
         return header;
     }
 
-    /** The writer extended the image file. */
-    void fileGrew(long newSize) {
-        if (newSize > imageFileSize) {
-            imageFileSize = newSize;
+    ClusterGeometry geometry() {
+        return geometry;
+    }
+
+    /** The writer extended the image file up to {@code end} (its data reached the disk). */
+    void fileGrew(long end) {
+        if (end > imageFileSize) {
+            imageFileSize = end;
         }
     }
 
@@ -128,8 +122,8 @@ public final class ClusterMap {
         return l1;
     }
 
-    L2Cache cache() {
-        return cache;
+    L2Tables tables() {
+        return tables;
     }
 
     boolean externalDataFile() {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 
 /**
@@ -71,7 +72,7 @@ public record HeaderExtensions(String backingFormat, String dataFile, Map<String
                         : new BitmapsExtension(len, firstCluster.getInt(data), firstCluster.getLong(data + 8),
                                 firstCluster.getLong(data + 16));
                 case ENCRYPTION -> throw new ImageException(image + ": encrypted images are not supported",
-                        ImageException.ENOTSUP);
+                        Errno.ENOTSUP);
                 default -> unknown++;
             }
             pos = data + ((len + 7) & ~7);

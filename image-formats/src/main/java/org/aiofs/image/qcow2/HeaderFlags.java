@@ -80,8 +80,6 @@ final class HeaderFlags {
     }
 
     private void awaitAll(List<IoRequest> batch) throws IOException {
-        for (var f : engine.submitBatch(batch)) {
-            Futures.await(f);
-        }
+        Futures.awaitAll(engine.submitBatch(batch));
     }
 }

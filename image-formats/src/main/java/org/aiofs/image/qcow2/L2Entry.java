@@ -25,18 +25,25 @@ public record L2Entry(long word, SubclusterBitmap bitmap) {
         COMPRESSED
     }
 
-    /**
-     * As QEMU classifies it. With an external data file, host offset 0 is a real cluster when
-     * the COPIED bit says it is allocated. With extended L2 the zero bit is unused (the bitmap says).
-     */
+    /** As {@link #kind(long, boolean, boolean)} classifies this entry (extended when it has a bitmap). */
     public Kind kind(boolean externalDataFile) {
+        return kind(word, bitmap != null, externalDataFile);
+    }
+
+    /**
+     * Classifies a descriptor as QEMU's qcow2_get_cluster_type does. With an external data
+     * file, host offset 0 is a real cluster when the COPIED bit says it is allocated. With
+     * extended L2 the zero bit is unused (the subcluster bitmap says what reads as zeroes).
+     */
+    public static Kind kind(long word, boolean extendedL2, boolean externalDataFile) {
         if ((word & COMPRESSED) != 0) {
             return Kind.COMPRESSED;
         }
-        if ((word & ZERO) != 0 && bitmap == null) {
-            return hostOffset() != 0 ? Kind.ZERO_ALLOCATED : Kind.ZERO_PLAIN;
+        long host = word & OFFSET_MASK;
+        if ((word & ZERO) != 0 && !extendedL2) {
+            return host != 0 ? Kind.ZERO_ALLOCATED : Kind.ZERO_PLAIN;
         }
-        if (hostOffset() == 0) {
+        if (host == 0) {
             return externalDataFile && (word & COPIED) != 0 ? Kind.NORMAL : Kind.UNALLOCATED;
         }
         return Kind.NORMAL;

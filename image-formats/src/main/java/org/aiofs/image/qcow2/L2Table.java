@@ -2,11 +2,14 @@ package org.aiofs.image.qcow2;
 
 import java.nio.ByteBuffer;
 
+import org.aiofs.image.cache.MetadataCache;
+
 /**
  * One L2 table as loaded from a cluster: 64-bit entries, or 128-bit ones with extended L2.
- * The writer changes entries in place, under the image's metadata lock.
+ * The writer changes entries in place, under the image's metadata lock; readers of a
+ * writable image read them under the same lock.
  */
-public final class L2Table {
+public final class L2Table implements MetadataCache.Sized {
     private final long[] words;
     private final boolean extended;
 
@@ -71,6 +74,7 @@ public final class L2Table {
     }
 
     /** Bytes this table keeps in memory, for the cache's budget. */
+    @Override
     public long footprint() {
         return 16L + words.length * 8L;
     }

@@ -3,6 +3,7 @@ package org.aiofs.image.qcow2;
 import java.io.IOException;
 
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 
 /**
@@ -54,10 +55,10 @@ final class OverlapGuard {
                 System.err.println("aiofs: qcow2: " + name + ": could not set the corrupt bit: " + e.getMessage());
             }
         }
-        return new ImageException(message, ImageException.EIO);
+        return new ImageException(message, Errno.EIO);
     }
 
-    void poison(Exception e) {
+    void poison(Throwable e) {
         synchronized (this) {
             if (broken == null) {
                 broken = String.valueOf(e.getMessage());
@@ -77,7 +78,7 @@ final class OverlapGuard {
     void usable() throws ImageException {
         String b = broken;
         if (b != null) {
-            throw new ImageException(name + ": writes refused after an earlier failure: " + b, ImageException.EIO);
+            throw new ImageException(name + ": writes refused after an earlier failure: " + b, Errno.EIO);
         }
     }
 }

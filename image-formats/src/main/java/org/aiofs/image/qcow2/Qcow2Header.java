@@ -2,6 +2,7 @@ package org.aiofs.image.qcow2;
 
 import java.nio.ByteBuffer;
 
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 
 /**
@@ -38,6 +39,8 @@ public record Qcow2Header(
     public static final long MAX_REFTABLE_BYTES = 8L << 20;
     public static final int MAX_SNAPSHOTS = 65536;
     public static final int MAX_BACKING_NAME = 1023;
+    /** Where refcount_table_offset (8 bytes) and refcount_table_clusters (4 bytes) sit in the header. */
+    public static final long REFCOUNT_TABLE_FIELDS_AT = 48;
 
     public static final long INCOMPAT_DIRTY = 1L;
     public static final long INCOMPAT_CORRUPT = 1L << 1;
@@ -63,7 +66,7 @@ public record Qcow2Header(
         int version = head.getInt(4);
         if (version != 2 && version != 3) {
             throw new ImageException(image + ": qcow2 version " + Integer.toUnsignedString(version)
-                    + " is not supported (only 2 and 3)", ImageException.ENOTSUP);
+                    + " is not supported (only 2 and 3)", Errno.ENOTSUP);
         }
         long incompatible = 0;
         long compatible = 0;
@@ -104,11 +107,11 @@ public record Qcow2Header(
         long unknown = incompatibleFeatures & ~INCOMPAT_KNOWN;
         if (unknown != 0) {
             throw new ImageException(image + ": unknown incompatible feature bits 0x" + Long.toHexString(unknown)
-                    + " in incompatible_features", ImageException.ENOTSUP);
+                    + " in incompatible_features", Errno.ENOTSUP);
         }
         if (cryptMethod != 0) {
             throw new ImageException(image + ": encrypted images are not supported (crypt_method "
-                    + Integer.toUnsignedString(cryptMethod) + ")", ImageException.ENOTSUP);
+                    + Integer.toUnsignedString(cryptMethod) + ")", Errno.ENOTSUP);
         }
         if (refcountOrder < 0 || refcountOrder > 6) {
             throw ImageException.corrupt(image, "refcount_order " + Integer.toUnsignedString(refcountOrder)
@@ -123,7 +126,7 @@ public record Qcow2Header(
                     + " does not match the compression type incompatible bit");
         }
         if (compressionType != COMPRESSION_ZLIB && compressionType != COMPRESSION_ZSTD) {
-            throw new ImageException(image + ": unknown compression_type " + compressionType, ImageException.ENOTSUP);
+            throw new ImageException(image + ": unknown compression_type " + compressionType, Errno.ENOTSUP);
         }
         if (extendedL2() && clusterBits < 14) {
             throw ImageException.corrupt(image, "extended_l2 needs clusters of at least 16 KiB (cluster_bits "

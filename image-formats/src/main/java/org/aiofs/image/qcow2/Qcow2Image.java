@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
@@ -17,15 +18,15 @@ import org.aiofs.image.OpenContext;
 import org.aiofs.image.RangeCheck;
 import org.aiofs.image.RepairNeededException;
 import org.aiofs.image.SnapshotSource;
+import org.aiofs.image.cache.MetadataCache;
 
 /**
  * A qcow2 image (version 2 or 3): the active state, writable when its file was opened
  * for writing (see {@link Qcow2Writer}), or one internal snapshot opened read-only
- * through {@link #openSnapshot}.
+ * through {@link #openSnapshot}. Its L2 tables and inflated clusters live in the mount's
+ * {@link MetadataCache}, shared with its snapshots.
  */
 public final class Qcow2Image implements BlockImage, SnapshotSource {
-    /** Memory for cached L2 tables per image: 32 MiB covers 256 GiB of guest at 64 KiB clusters. */
-    public static final long L2_CACHE_BYTES = 32L << 20;
     private static final int MAX_FIRST_CLUSTER = 1 << Qcow2Header.MAX_CLUSTER_BITS;
 
     private final String name;
@@ -37,7 +38,9 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
     private final String backingName;
     private final BlockImage backing;
     private final List<Qcow2Snapshot> snapshots;
-    private final L2Cache cache;
+    private final MetadataCache cache;
+    private final L2Tables tables;
+    private final InflatedClusters inflated;
     private final Qcow2Reader reader;
     private final long size;
     private final Qcow2Snapshot snapshot;
@@ -47,8 +50,8 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
 
     private Qcow2Image(String name, HostFile file, HostFile dataFile, IoEngine engine, Qcow2Header header,
             HeaderExtensions extensions, String backingName, BlockImage backing, List<Qcow2Snapshot> snapshots,
-            L2Cache cache, long[] l1, long size, Qcow2Snapshot snapshot, boolean ownsFiles, long snapshotTableEnd)
-            throws IOException {
+            MetadataCache cache, L2Tables tables, InflatedClusters inflated, long[] l1, long size,
+            Qcow2Snapshot snapshot, boolean ownsFiles, long snapshotTableEnd) throws IOException {
         this.name = name;
         this.file = file;
         this.dataFile = dataFile;
@@ -59,16 +62,17 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
         this.backing = backing;
         this.snapshots = snapshots;
         this.cache = cache;
+        this.tables = tables;
+        this.inflated = inflated;
         this.size = size;
         this.snapshot = snapshot;
         this.ownsFiles = ownsFiles;
-        ClusterMap map = new ClusterMap(name, header, l1, cache, header.externalDataFile(), file.size());
-        this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size);
+        ClusterMap map = new ClusterMap(name, header, l1, tables, header.externalDataFile(), file.size());
+        this.reader = new Qcow2Reader(name, map, dataFile, dataFile != file, engine, backing, size, inflated);
         if (snapshot == null && !file.readOnly()) {
             MetadataMap meta = metadataMap(l1, snapshotTableEnd);
-            Refcounts refcounts = new Refcounts(name, file, engine, meta, header);
-            this.writer = new Qcow2Writer(name, file, dataFile, engine, map, reader, refcounts, meta, backing, header,
-                    size);
+            this.writer = new Qcow2Writer(name, file, dataFile, engine, map, reader, meta, backing, header, size,
+                    cache);
             writer.openForWriting();
         } else {
             this.writer = null;
@@ -97,12 +101,13 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
     }
 
     /**
-     * Opens the image in {@code file} (writable when the file was opened for writing). On
-     * failure nothing stays open but {@code file} itself, which the caller owns until this
-     * returns.
+     * Opens the image in {@code file} (writable when the file was opened for writing). Its
+     * metadata is cached in the context's {@link MetadataCache}. On failure nothing stays open
+     * but {@code file} itself, which the caller owns until this returns.
      */
     public static Qcow2Image open(HostFile file, OpenContext context) throws IOException {
         IoEngine engine = context.engine();
+        MetadataCache cache = context.metadataCache();
         String name = file.name();
         long fileSize = file.size();
         MetadataReader meta = new MetadataReader(file, engine, name);
@@ -136,20 +141,20 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
             if (header.externalDataFile()) {
                 if (extensions.dataFile() == null) {
                     throw new ImageException(name + ": needs an external data file but names none"
-                            + " (no external data file name extension)", ImageException.ENOTSUP);
+                            + " (no external data file name extension)", Errno.ENOTSUP);
                 }
                 dataFile = context.openNamedFile(file, extensions.dataFile(), "external data file");
             }
             if (backingName != null) {
                 if (backingName.startsWith("json:")) {
                     throw new ImageException(name + ": json: backing file names are not supported",
-                            ImageException.ENOTSUP);
+                            Errno.ENOTSUP);
                 }
                 backing = context.openBacking(file, backingName, extensions.backingFormat());
             }
-            L2Cache cache = new L2Cache(L2_CACHE_BYTES, l2Loader(meta, header, name));
             return new Qcow2Image(name, file, dataFile, engine, header, extensions, backingName, backing, snapshots,
-                    cache, l1, header.virtualSize(), null, true, snapshotTable.end());
+                    cache, new L2Tables(name, cache, meta, header), new InflatedClusters(name, cache), l1,
+                    header.virtualSize(), null, true, snapshotTable.end());
         } catch (IOException | RuntimeException e) {
             if (dataFile != file) {
                 dataFile.close();
@@ -166,7 +171,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
             throws ImageException {
         if (header.corrupt()) {
             throw new ImageException(name + " is marked corrupt: repair it with `qemu-img check -r all` (or open it"
-                    + " read-only)", ImageException.EIO);
+                    + " read-only)", Errno.EIO);
         }
         if (header.dirty()) {
             throw new RepairNeededException(name + " is dirty (lazy refcounts): repair it with `aiofs check --repair`"
@@ -175,30 +180,15 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
         if (extensions.bitmaps() && (header.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0) {
             // writing would have to invalidate them (QEMU's autoclear rule) and leak their clusters
             throw new ImageException(name + " has persistent dirty bitmaps, which aiofs cannot keep up to date:"
-                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", ImageException.ENOTSUP);
+                    + " remove them (`qemu-img bitmap --remove`) or open the image read-only", Errno.ENOTSUP);
         }
-    }
-
-    private static L2Cache.Loader l2Loader(MetadataReader meta, Qcow2Header header, String name) {
-        return offset -> {
-            long fileSize = meta.file().size();
-            if ((offset & (header.clusterSize() - 1)) != 0) {
-                throw ImageException.corrupt(name, "L2 table offset 0x" + Long.toHexString(offset)
-                        + " in the L1 table is not cluster-aligned");
-            }
-            if (offset > fileSize - header.clusterSize()) {
-                throw ImageException.corrupt(name, "L2 table at 0x" + Long.toHexString(offset)
-                        + " lies beyond the end of the file (" + fileSize + " bytes)");
-            }
-            return L2Table.decode(meta.read(offset, header.clusterSize(), "L2 table"), header.extendedL2());
-        };
     }
 
     /** The snapshot as its own read-only disk: its L1 table instead of the active one. */
     public Qcow2Image openSnapshot(Qcow2Snapshot s) throws IOException {
         if (!snapshots.contains(s)) {
             throw new ImageException(name + ": no snapshot " + ImageException.printable(s.name()),
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         long fileSize = file.size();
         long needed = header.l1EntriesFor(s.virtualSize());
@@ -213,9 +203,9 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
                     + " is unaligned or lies beyond the end of the file (" + fileSize + " bytes)");
         }
         long[] l1 = new MetadataReader(file, engine, name).readLongs(s.l1TableOffset(), s.l1Size(), field);
-        L2Cache own = new L2Cache(L2_CACHE_BYTES / 4, l2Loader(new MetadataReader(file, engine, name), header, name));
         return new Qcow2Image(name + "@" + ImageException.printable(s.name()), file, dataFile, engine, header,
-                extensions, backingName, backing, snapshots, own, l1, s.virtualSize(), s, false, 0);
+                extensions, backingName, backing, snapshots, cache, tables, inflated, l1, s.virtualSize(), s, false,
+                0);
     }
 
     /** Finds a snapshot by name, or by id. */
@@ -231,7 +221,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
             }
         }
         throw new ImageException(name + ": no snapshot named " + ImageException.printable(nameOrId),
-                ImageException.EINVAL);
+                Errno.EINVAL);
     }
 
     public List<Qcow2Snapshot> snapshots() {
@@ -254,6 +244,11 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
     @Override
     public BlockImage backing() {
         return backing;
+    }
+
+    /** The cache holding this image's metadata (shared by the whole mount). */
+    public MetadataCache cache() {
+        return cache;
     }
 
     /** The file holding guest data: the image itself, or its external data file. */
@@ -283,11 +278,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
             }
         }
         throw new ImageException(name + ": no snapshot " + wanted.name() + " (id " + wanted.id() + ")",
-                ImageException.EINVAL);
-    }
-
-    public L2Cache l2Cache() {
-        return cache;
+                Errno.EINVAL);
     }
 
     /** The snapshot this image shows, or null for the active state. */
@@ -329,14 +320,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        // shared with in-place writers, exclusive of metadata changes
-        long stamp = writer.readLock();
-        try {
-            return reader.read(offset, dst).whenComplete((r, e) -> writer.unlockRead(stamp));
-        } catch (IOException | RuntimeException e) {
-            writer.unlockRead(stamp);
-            return CompletableFuture.failedFuture(e);
-        }
+        return writer.read(offset, dst);
     }
 
     @Override
@@ -382,15 +366,7 @@ public final class Qcow2Image implements BlockImage, SnapshotSource {
         if (length == 0) {
             return new BlockStatus(BlockStatus.Kind.DATA, offset, 0);
         }
-        if (writer == null) {
-            return reader.blockStatus(offset, length);
-        }
-        long stamp = writer.readLock();
-        try {
-            return reader.blockStatus(offset, length);
-        } finally {
-            writer.unlockRead(stamp);
-        }
+        return writer == null ? reader.blockStatus(offset, length) : writer.blockStatus(offset, length);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.aiofs.image.qcow2;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,11 +16,12 @@ import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 
 /**
- * Serves guest reads: the range is mapped first (metadata loaded on the caller's thread,
- * so no engine thread ever blocks on another request), then host data runs that are
- * contiguous on both sides are merged and sent to the engine as one batch; zero runs are
- * filled in place; backing runs go to the backing image; compressed clusters are read in
- * the same batch and inflated when they arrive.
+ * Serves guest reads in two steps. {@link #plan} maps the range (metadata loaded on the
+ * caller's thread, so no engine thread ever blocks on another request): host data runs
+ * that are contiguous on both sides are merged, zero runs filled in place, inflated
+ * clusters found in the cache copied. {@link #run} then sends the host reads to the
+ * engine as one batch (compressed clusters are inflated when they arrive) and reads the
+ * backing image. A writable image plans under its metadata lock and runs outside it.
  */
 final class Qcow2Reader {
     private final String image;
@@ -28,30 +30,41 @@ final class Qcow2Reader {
     private final boolean dataFileIsExternal;
     private final IoEngine engine;
     private final BlockImage backing;
-    private final int clusterSize;
+    private final ClusterGeometry geometry;
     private final int compressionType;
     private final long virtualSize;
-    private final DecompressedClusterCache inflated;
+    private final InflatedClusters inflated;
 
     Qcow2Reader(String image, ClusterMap map, HostFile dataFile, boolean dataFileIsExternal, IoEngine engine,
-            BlockImage backing, long virtualSize) {
+            BlockImage backing, long virtualSize, InflatedClusters inflated) {
         this.image = image;
         this.map = map;
         this.dataFile = dataFile;
         this.dataFileIsExternal = dataFileIsExternal;
         this.engine = engine;
         this.backing = backing;
-        this.clusterSize = map.header().clusterSize();
+        this.geometry = map.geometry();
         this.compressionType = map.header().compressionType();
         this.virtualSize = virtualSize;
-        this.inflated = new DecompressedClusterCache(clusterSize);
+        this.inflated = inflated;
     }
 
+    /** The I/O of one read, mapped: host requests (with what to do when each completes) and backing reads. */
+    static final class Plan {
+        private final List<IoRequest> batch = new ArrayList<>();
+        private final List<LongConsumer> afterData = new ArrayList<>();
+        private final List<Long> backingOffsets = new ArrayList<>();
+        private final List<ByteBuffer> backingTargets = new ArrayList<>();
+    }
+
+    /** Reads [offset, offset + dst.remaining()) of the disk into {@code dst}: plan, then run. */
     CompletableFuture<Void> read(long offset, ByteBuffer dst) throws IOException {
+        return run(plan(offset, dst));
+    }
+
+    Plan plan(long offset, ByteBuffer dst) throws IOException {
+        Plan plan = new Plan();
         long end = offset + dst.remaining();
-        List<IoRequest> batch = new ArrayList<>();
-        List<LongConsumer> afterData = new ArrayList<>();
-        List<CompletableFuture<?>> others = new ArrayList<>();
         long runGuest = -1;
         long runHost = -1;
         long runLength = 0;
@@ -63,7 +76,7 @@ final class Qcow2Reader {
                 runLength += m.length();
             } else {
                 if (runLength > 0) {
-                    addDataRead(batch, afterData, slice(dst, offset, runGuest, runLength), runHost);
+                    addDataRead(plan, slice(dst, offset, runGuest, runLength), runHost);
                     runLength = 0;
                 }
                 switch (m.kind()) {
@@ -73,75 +86,83 @@ final class Qcow2Reader {
                         runLength = m.length();
                     }
                     case ZERO -> fillZero(slice(dst, offset, pos, m.length()));
-                    case BACKING -> others.add(readBacking(pos, slice(dst, offset, pos, m.length())));
-                    case COMPRESSED -> addCompressedRead(batch, afterData, m, slice(dst, offset, pos, m.length()));
+                    case BACKING -> planBacking(plan, pos, slice(dst, offset, pos, m.length()));
+                    case COMPRESSED -> addCompressedRead(plan, m, slice(dst, offset, pos, m.length()));
                 }
             }
             pos = m.guestEnd();
         }
         if (runLength > 0) {
-            addDataRead(batch, afterData, slice(dst, offset, runGuest, runLength), runHost);
+            addDataRead(plan, slice(dst, offset, runGuest, runLength), runHost);
         }
-        if (!batch.isEmpty()) {
-            List<CompletableFuture<Long>> results = engine.submitBatch(batch);
+        return plan;
+    }
+
+    /** Sends a planned read's I/O; completes once every byte of it is in place. */
+    CompletableFuture<Void> run(Plan plan) {
+        List<CompletableFuture<?>> parts = new ArrayList<>();
+        if (!plan.batch.isEmpty()) {
+            List<CompletableFuture<Long>> results = engine.submitBatch(plan.batch);
             for (int i = 0; i < results.size(); i++) {
-                LongConsumer done = afterData.get(i);
-                others.add(results.get(i).thenAccept(done::accept));
+                LongConsumer done = plan.afterData.get(i);
+                parts.add(results.get(i).thenAccept(done::accept));
             }
         }
-        return CompletableFuture.allOf(others.toArray(CompletableFuture[]::new));
+        for (int i = 0; i < plan.backingOffsets.size(); i++) {
+            parts.add(backing.read(plan.backingOffsets.get(i), plan.backingTargets.get(i)));
+        }
+        if (parts.size() == 1) {
+            return parts.get(0).thenApply(x -> null);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
     }
 
     /** One merged host run; what lies past the end of the data file reads as zeroes. */
-    private void addDataRead(List<IoRequest> batch, List<LongConsumer> afterData, ByteBuffer target, long host) {
-        IoRequest.Read request = new IoRequest.Read(dataFile, host, target);
-        batch.add(request);
-        afterData.add(got -> {
+    private void addDataRead(Plan plan, ByteBuffer target, long host) {
+        plan.batch.add(new IoRequest.Read(dataFile, host, target));
+        plan.afterData.add(got -> {
             if (got < target.remaining()) { // the data file ends inside this run
                 fillZero(target.duplicate().position(target.position() + (int) got));
             }
         });
     }
 
-    private void addCompressedRead(List<IoRequest> batch, List<LongConsumer> afterData, Mapping m, ByteBuffer target)
-            throws IOException {
+    private void addCompressedRead(Plan plan, Mapping m, ByteBuffer target) {
         CompressedCluster c = m.compressed();
-        long clusterStart = m.guestOffset() & ~((long) clusterSize - 1);
-        int inCluster = (int) (m.guestOffset() - clusterStart);
-        ByteBuffer cached = inflated.get(c.hostOffset());
-        if (cached != null) {
-            target.duplicate().put(cached.slice(inCluster, target.remaining()));
+        long clusterStart = geometry.clusterStart(m.guestOffset());
+        int inCluster = geometry.inCluster(m.guestOffset());
+        if (inflated.copy(c.hostOffset(), inCluster, target)) {
             return;
         }
         // the descriptor may count sectors past the end of the file: the read then comes back short
         ByteBuffer compressed = ByteBuffer.allocateDirect(c.compressedLength());
-        batch.add(new IoRequest.Read(dataFile, c.hostOffset(), compressed));
-        afterData.add(got -> {
+        plan.batch.add(new IoRequest.Read(dataFile, c.hostOffset(), compressed));
+        plan.afterData.add(got -> {
             compressed.limit((int) got);
             // zstd-jni wants direct buffers; zlib is as fast on the heap and cheaper to allocate
             ByteBuffer cluster = compressionType == Qcow2Header.COMPRESSION_ZSTD
-                    ? ByteBuffer.allocateDirect(clusterSize) : ByteBuffer.allocate(clusterSize);
+                    ? ByteBuffer.allocateDirect(geometry.clusterSize()) : ByteBuffer.allocate(geometry.clusterSize());
             try {
                 CompressedCluster.decompress(image, clusterStart, compressionType, compressed, cluster);
             } catch (ImageException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             inflated.put(c.hostOffset(), cluster);
             target.duplicate().put(cluster.slice(inCluster, target.remaining()));
         });
     }
 
-    /** Reads from the backing image what it has; past its end (or without one) zeroes. */
-    private CompletableFuture<Void> readBacking(long guestOffset, ByteBuffer target) {
+    /** What the backing image has is read from it; past its end (or without one) zeroes. */
+    private void planBacking(Plan plan, long guestOffset, ByteBuffer target) {
         long backingSize = backing == null ? 0 : backing.size();
         long have = Math.max(0, Math.min(target.remaining(), backingSize - guestOffset));
         if (have < target.remaining()) {
             fillZero(target.duplicate().position(target.position() + (int) have));
         }
-        if (have == 0) {
-            return CompletableFuture.completedFuture(null);
+        if (have > 0) {
+            plan.backingOffsets.add(guestOffset);
+            plan.backingTargets.add(target.slice(target.position(), (int) have));
         }
-        return backing.read(guestOffset, target.slice(target.position(), (int) have));
     }
 
     BlockStatus blockStatus(long offset, long length) throws IOException {
@@ -180,7 +201,7 @@ final class Qcow2Reader {
         return dst.slice(dst.position() + (int) (guest - base), (int) length);
     }
 
-    private static void fillZero(ByteBuffer b) {
+    static void fillZero(ByteBuffer b) {
         ByteBuffer d = b.duplicate();
         while (d.remaining() >= 8) {
             d.putLong(0);

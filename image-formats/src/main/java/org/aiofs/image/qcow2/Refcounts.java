@@ -3,50 +3,54 @@ package org.aiofs.image.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
-import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
-import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
+import org.aiofs.image.cache.MetadataCache;
 
 /**
- * The refcount table and its blocks, for the writer: reads and changes refcounts of any
- * width (1..64 bits), finds free clusters, creates refcount blocks (a new block covers
- * itself when it can) and grows the table. Changes stay in memory, marked dirty, until
- * the writer collects them with {@link #dirtyWrites()} into its ordered batch; the few
- * steps that must be durable before a pointer to them exists (a new block before its
- * table entry, a new table before the header names it) are flushed here, synchronously.
- * Used only under the writer's metadata lock.
+ * The refcounts of a writable image, in memory: reads and changes refcounts of any width
+ * (1..64 bits), finds free clusters, makes refcount blocks (a new block counts itself when
+ * it can) and grows the table. Blocks live in the mount's metadata cache; nothing is
+ * written here. A changed block stays pinned until {@link #takeWriteback} hands its bytes
+ * to the commit, which writes them in order: blocks (and a moved table) first, then the
+ * table entries or the header that make new ones reachable. Used under the writer's lock.
  */
 final class Refcounts {
     private final String image;
     private final HostFile file;
-    private final IoEngine engine;
+    private final MetadataReader reader;
     private final MetadataMap meta;
+    private final MetadataCache cache;
+    private final int space;
+    private final MetadataCache.Loader<RefcountBlock> loader;
     private final int clusterBits;
     private final int clusterSize;
-    private final int refcountBits;
+    private final int order;
     private final long maxRefcount;
     /** Entries per refcount block. */
     private final int perBlock;
     private long[] table;
     private long tableOffset;
-    private final Map<Long, byte[]> blocks = new HashMap<>();
-    /** Dirty byte ranges per block index: [from, to). */
-    private final Map<Long, int[]> dirty = new TreeMap<>();
+    private final RefcountTableGrowth growth;
+    /** Changed blocks by index: the pinned entry and the dirty byte range. */
+    private final Map<Long, DirtyBlock> dirty = new TreeMap<>();
+    private int tableDirtyFrom = Integer.MAX_VALUE;
+    private int tableDirtyTo;
+    /** The table was rebuilt elsewhere: written whole, then the header switched to it. */
+    private boolean tableMoved;
+    /** Tables replaced since the last commit: freed once the header names the new one. */
+    private final List<long[]> replacedTables = new ArrayList<>();
     private long freeHint;
-    /** The writer's overlap check, applied to the writes made here. */
-    private WriteCheck check = (w, kind) -> w;
-
-    @FunctionalInterface
-    interface WriteCheck {
-        IoRequest.Write check(IoRequest.Write write, MetadataMap.Kind allowed) throws ImageException;
-    }
+    /** Clusters at and above this index are free: nothing is allocated there. */
+    private long highWater;
+    private FreeCheck freeCheck = offset -> { };
 
     /** Refuses a cluster the refcounts call free that holds metadata (damaged refcounts). */
     @FunctionalInterface
@@ -54,41 +58,72 @@ final class Refcounts {
         void verifyFree(long offset) throws ImageException;
     }
 
-    private FreeCheck freeCheck = offset -> { };
-    /** Clusters at and above this index are free: nothing is allocated there. */
-    private long highWater;
+    private static final class DirtyBlock {
+        final MetadataCache.Entry<RefcountBlock> entry;
+        int from;
+        int to;
 
-    Refcounts(String image, HostFile file, IoEngine engine, MetadataMap meta, Qcow2Header header) throws IOException {
+        DirtyBlock(MetadataCache.Entry<RefcountBlock> entry, int from, int to) {
+            this.entry = entry;
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    /** What a commit writes for the refcounts, taken at one instant. */
+    record Writeback(List<IoRequest.Write> blocks, IoRequest.Write movedTable, List<IoRequest.Write> reachability,
+            List<long[]> replacedTables, List<MetadataCache.Entry<RefcountBlock>> pins) {
+        boolean isEmpty() {
+            return blocks.isEmpty() && movedTable == null && reachability.isEmpty() && replacedTables.isEmpty();
+        }
+
+        void release() {
+            pins.forEach(MetadataCache.Entry::release);
+        }
+    }
+
+    Refcounts(String image, HostFile file, MetadataReader reader, MetadataMap meta, Qcow2Header header,
+            MetadataCache cache) throws IOException {
         this.image = image;
         this.file = file;
-        this.engine = engine;
+        this.reader = reader;
         this.meta = meta;
+        this.cache = cache;
+        this.space = cache.space(image + " refcount blocks");
+        this.loader = this::load;
         this.clusterBits = header.clusterBits();
         this.clusterSize = header.clusterSize();
-        this.refcountBits = header.refcountBits();
-        this.maxRefcount = refcountBits == 64 ? Long.MAX_VALUE : (1L << refcountBits) - 1;
-        this.perBlock = (int) ((long) clusterSize * 8 / refcountBits);
+        this.order = header.refcountOrder();
+        this.maxRefcount = RefcountEntries.max(order);
+        this.perBlock = (int) (((long) clusterSize * 8) >>> order);
         this.tableOffset = header.refcountTableOffset();
         int entries = (int) (((long) header.refcountTableClusters() << clusterBits) / 8);
-        this.table = new MetadataReader(file, engine, image).readLongs(tableOffset, entries, "refcount table");
+        this.table = reader.readLongs(tableOffset, entries, "refcount table");
         meta.add(tableOffset, (long) header.refcountTableClusters() << clusterBits, MetadataMap.Kind.REFCOUNT_TABLE);
         for (long e : table) {
             if (e != 0) {
                 meta.add(e & ~0x1ffL, clusterSize, MetadataMap.Kind.REFCOUNT_BLOCK);
             }
         }
-        long fileClusters = (file.size() + clusterSize - 1) >>> clusterBits;
-        this.highWater = fileClusters;
+        this.highWater = (file.size() + clusterSize - 1) >>> clusterBits;
+        this.growth = new RefcountTableGrowth(image, clusterBits, perBlock);
     }
 
-    void checkWith(WriteCheck check, FreeCheck freeCheck) {
-        this.check = check;
-        this.freeCheck = freeCheck;
+    void checkWith(FreeCheck check) {
+        this.freeCheck = check;
     }
 
     long get(long cluster) throws IOException {
-        byte[] block = block(cluster / perBlock, false);
-        return block == null ? 0 : read(block, (int) (cluster % perBlock));
+        long b = cluster / perBlock;
+        if (b >= table.length || table[(int) b] == 0) {
+            return 0;
+        }
+        MetadataCache.Entry<RefcountBlock> e = acquire(b);
+        try {
+            return e.value().get((int) (cluster % perBlock));
+        } finally {
+            e.release();
+        }
     }
 
     /** Allocates one free cluster with refcount 1 and returns its index. */
@@ -98,8 +133,8 @@ final class Refcounts {
         return c;
     }
 
-    /** Drops one reference to each cluster that [offset, offset+length) touches. */
-    void decrement(long offset, long length) throws IOException {
+    /** Drops one reference to each cluster [offset, offset+length) touches; {@code freed} hears of those at 0. */
+    void decrement(long offset, long length, LongConsumer freed) throws IOException {
         for (long c = offset >>> clusterBits; c <= (offset + length - 1) >>> clusterBits; c++) {
             long r = get(c);
             if (r == 0) {
@@ -107,24 +142,66 @@ final class Refcounts {
                         + " would drop below zero");
             }
             set(c, r - 1);
-            if (r == 1 && c < freeHint) {
-                freeHint = c;
+            if (r == 1) {
+                freeHint = Math.min(freeHint, c);
+                freed.accept(c << clusterBits);
             }
         }
     }
 
-    /** The writes that bring the file's refcount blocks up to date with memory; clears the dirty marks. */
-    List<IoRequest.Write> dirtyWrites() {
-        List<IoRequest.Write> out = new ArrayList<>();
-        for (Map.Entry<Long, int[]> d : dirty.entrySet()) {
-            byte[] block = blocks.get(d.getKey());
-            int from = d.getValue()[0];
-            int to = d.getValue()[1];
-            ByteBuffer b = ByteBuffer.allocateDirect(to - from).put(block, from, to - from).flip();
-            out.add(new IoRequest.Write(file, blockOffset(d.getKey()) + from, b));
+    /** Bytes of changed blocks waiting for a commit. */
+    long dirtyBytes() {
+        return (long) dirty.size() * clusterSize;
+    }
+
+    /** Everything changed since the last call, as writes; the blocks stay pinned until {@link Writeback#release}. */
+    Writeback takeWriteback() {
+        Writeback blocks = takeBlockWrites();
+        IoRequest.Write moved = null;
+        List<IoRequest.Write> reachability = new ArrayList<>();
+        if (tableMoved) {
+            ByteBuffer t = ByteBuffer.allocateDirect(table.length * 8);
+            for (long e : table) {
+                t.putLong(e);
+            }
+            moved = new IoRequest.Write(file, tableOffset, t.flip());
+            ByteBuffer h = ByteBuffer.allocateDirect(12).putLong(tableOffset)
+                    .putInt((int) ((table.length * 8L) >>> clusterBits)).flip();
+            reachability.add(new IoRequest.Write(file, Qcow2Header.REFCOUNT_TABLE_FIELDS_AT, h));
+        } else if (tableDirtyFrom < tableDirtyTo) {
+            ByteBuffer t = ByteBuffer.allocateDirect((tableDirtyTo - tableDirtyFrom) * 8);
+            for (int i = tableDirtyFrom; i < tableDirtyTo; i++) {
+                t.putLong(table[i]);
+            }
+            reachability.add(new IoRequest.Write(file, tableOffset + tableDirtyFrom * 8L, t.flip()));
+        }
+        tableMoved = false;
+        tableDirtyFrom = Integer.MAX_VALUE;
+        tableDirtyTo = 0;
+        List<long[]> replaced = List.copyOf(replacedTables);
+        replacedTables.clear();
+        return new Writeback(blocks.blocks(), moved, reachability, replaced, blocks.pins());
+    }
+
+    /**
+     * The changed blocks only. A new block written this way is not reachable yet: its table
+     * entry stays changed, for the next {@link #takeWriteback}.
+     */
+    Writeback takeBlockWrites() {
+        List<IoRequest.Write> blocks = new ArrayList<>();
+        List<MetadataCache.Entry<RefcountBlock>> pins = new ArrayList<>();
+        for (DirtyBlock d : dirty.values()) {
+            blocks.add(new IoRequest.Write(file, d.entry.offset() + d.from, d.entry.value().encode(d.from, d.to)));
+            pins.add(d.entry);
         }
         dirty.clear();
-        return out;
+        return new Writeback(blocks, null, List.of(), List.of(), pins);
+    }
+
+    /** A replaced table's clusters are free once the header names its successor durably. */
+    void dropReplacedTable(long[] range, LongConsumer freed) throws IOException {
+        meta.remove(range[0], range[1]);
+        decrement(range[0], range[1], freed);
     }
 
     long highWaterOffset() {
@@ -133,10 +210,6 @@ final class Refcounts {
 
     long tableOffset() {
         return tableOffset;
-    }
-
-    private long blockOffset(long blockIndex) {
-        return table[(int) blockIndex] & ~0x1ffL;
     }
 
     private long findFree() throws IOException {
@@ -150,223 +223,108 @@ final class Refcounts {
     }
 
     private void set(long cluster, long value) throws IOException {
-        if (value < 0 || value > maxRefcount) {
+        if (Long.compareUnsigned(value, maxRefcount) > 0) {
             throw new ImageException(image + ": refcount of cluster 0x" + Long.toHexString(cluster << clusterBits)
-                    + " would exceed " + refcountBits + " bits", ImageException.EIO);
+                    + " would exceed " + (1 << order) + " bits", Errno.EIO);
         }
         long b = cluster / perBlock;
-        byte[] block = block(b, true);
-        int index = (int) (cluster % perBlock);
-        write(block, index, value);
-        markDirty(b, index);
-        if (value > 0 && cluster >= highWater) {
+        MetadataCache.Entry<RefcountBlock> e = forUpdate(b);
+        try {
+            int index = (int) (cluster % perBlock);
+            e.value().set(index, value);
+            markDirty(b, e, e.value().firstByte(index), e.value().endByte(index));
+        } finally {
+            e.release();
+        }
+        if (value != 0 && cluster >= highWater) {
             highWater = cluster + 1;
         }
     }
 
-    private void markDirty(long b, int index) {
-        int from = (int) ((long) index * refcountBits / 8);
-        int to = (int) (((long) (index + 1) * refcountBits + 7) / 8);
-        int[] range = dirty.get(b);
-        if (range == null) {
-            dirty.put(b, new int[] {from, to});
+    private void markDirty(long b, MetadataCache.Entry<RefcountBlock> e, int from, int to) {
+        DirtyBlock d = dirty.get(b);
+        if (d == null) {
+            dirty.put(b, new DirtyBlock(e.pin(), from, to));
         } else {
-            range[0] = Math.min(range[0], from);
-            range[1] = Math.max(range[1], to);
+            d.from = Math.min(d.from, from);
+            d.to = Math.max(d.to, to);
         }
     }
 
-    /** The block's contents, loaded on first use; with {@code create}, a missing block is made. */
-    private byte[] block(long b, boolean create) throws IOException {
-        byte[] block = blocks.get(b);
-        if (block != null) {
-            return block;
-        }
-        if (b < table.length && table[(int) b] != 0) {
-            long offset = blockOffset(b);
-            if ((offset & (clusterSize - 1)) != 0 || offset > file.size() - clusterSize) {
-                throw ImageException.corrupt(image, "refcount block " + b + " at 0x" + Long.toHexString(offset)
-                        + " is unaligned or beyond the end of the file");
-            }
-            ByteBuffer raw = new MetadataReader(file, engine, image).read(offset, clusterSize, "refcount block");
-            block = new byte[clusterSize];
-            raw.get(0, block);
-            blocks.put(b, block);
-            return block;
-        }
-        if (!create) {
-            return null;
-        }
+    private void markTableDirty(int index) {
+        tableDirtyFrom = Math.min(tableDirtyFrom, index);
+        tableDirtyTo = Math.max(tableDirtyTo, index + 1);
+    }
+
+    /** The block's entry, pinned; a missing block is made (and the table grown) first. */
+    private MetadataCache.Entry<RefcountBlock> forUpdate(long b) throws IOException {
         if (b >= table.length) {
             growTable(b + 1);
-            return block(b, true);
         }
-        return createBlock(b);
+        if (table[(int) b] == 0) {
+            return createBlock(b);
+        }
+        return acquire(b);
     }
 
-    /**
-     * A new refcount block for block index {@code b}: placed in a free cluster (inside its own
-     * range when possible, then it counts itself), written and flushed before the table
-     * entry that points to it.
-     */
-    private byte[] createBlock(long b) throws IOException {
+    private MetadataCache.Entry<RefcountBlock> acquire(long b) throws IOException {
+        return cache.acquire(space, table[(int) b] & ~0x1ffL, loader);
+    }
+
+    private RefcountBlock load(long offset) throws IOException {
+        if ((offset & (clusterSize - 1)) != 0 || offset > file.size() - clusterSize) {
+            throw ImageException.corrupt(image, "refcount block at 0x" + Long.toHexString(offset)
+                    + " is unaligned or beyond the end of the file");
+        }
+        return RefcountBlock.decode(reader.read(offset, clusterSize, "refcount block"), order);
+    }
+
+    /** A new block for index {@code b} in a free cluster (inside its own range when possible: it counts itself). */
+    private MetadataCache.Entry<RefcountBlock> createBlock(long b) throws IOException {
         long c = findFree();
-        byte[] block = new byte[clusterSize];
-        blocks.put(b, block);
-        dirty.put(b, new int[] {0, clusterSize});
+        MetadataCache.Entry<RefcountBlock> e = newBlock(b, c);
         if (c / perBlock == b) {
-            write(block, (int) (c % perBlock), 1);
-            if (c >= highWater) {
-                highWater = c + 1;
-            }
+            int index = (int) (c % perBlock);
+            e.value().set(index, 1);
+            highWater = Math.max(highWater, c + 1);
         } else {
             set(c, 1);
         }
-        // memory first (so lookups during the writes below see the block), then the file
-        table[(int) b] = c << clusterBits;
-        meta.add(c << clusterBits, clusterSize, MetadataMap.Kind.REFCOUNT_BLOCK);
-        List<IoRequest> batch = new ArrayList<>();
-        for (IoRequest.Write w : dirtyWrites()) {
-            batch.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
-        }
-        batch.add(new IoRequest.Barrier());
-        batch.add(new IoRequest.Flush(file, true));
-        batch.add(new IoRequest.Barrier());
-        ByteBuffer entry = ByteBuffer.allocateDirect(8).putLong(0, table[(int) b]);
-        batch.add(check.check(new IoRequest.Write(file, tableOffset + b * 8, entry), MetadataMap.Kind.REFCOUNT_TABLE));
-        awaitAll(engine.submitBatch(batch));
-        return block;
+        return e;
+    }
+
+    /** An empty block at cluster {@code c} for index {@code b}: in the table, the overlap map and the cache. */
+    private MetadataCache.Entry<RefcountBlock> newBlock(long b, long c) {
+        long offset = c << clusterBits;
+        MetadataCache.Entry<RefcountBlock> e = cache.insertPinned(space, offset, RefcountBlock.empty(clusterSize, order));
+        table[(int) b] = offset;
+        markTableDirty((int) b);
+        meta.add(offset, clusterSize, MetadataMap.Kind.REFCOUNT_BLOCK);
+        markDirty(b, e, 0, clusterSize);
+        return e;
     }
 
     /**
-     * A bigger refcount table at the end of the file, with the new blocks that count it
-     * (and themselves): blocks and table written and flushed, then the header switched to
-     * it and flushed, then the old table's clusters freed.
+     * A bigger table past everything allocated, with the new blocks that count it (and
+     * themselves). The old table's clusters are freed after the commit that switches the header.
      */
     private void growTable(long minEntries) throws IOException {
-        long entries = Math.max(minEntries, (long) table.length * 2);
-        while (true) {
-            long tableClusters = (entries * 8 + clusterSize - 1) >>> clusterBits;
-            if ((tableClusters << clusterBits) > Qcow2Header.MAX_REFTABLE_BYTES) {
-                throw new ImageException(image + ": the refcount table would exceed "
-                        + (Qcow2Header.MAX_REFTABLE_BYTES >> 20) + " MiB", ImageException.ENOSPC);
-            }
-            long newEntries = (tableClusters << clusterBits) / 8;
-            // past everything allocated, and past clusters found free but not yet counted (the one
-            // whose refcount needs this growth among them)
-            long start = Math.max(highWater, freeHint);
-            long newBlocks = 0;
-            while (true) {
-                long end = start + tableClusters + newBlocks;
-                long needed = 0;
-                for (long bi = start / perBlock; bi <= (end - 1) / perBlock; bi++) {
-                    if (bi >= table.length || table[(int) bi] == 0) {
-                        needed++;
-                    }
-                }
-                if (needed == newBlocks) {
-                    break;
-                }
-                newBlocks = needed;
-            }
-            long end = start + tableClusters + newBlocks;
-            long inUse = firstInUse(start, end);
-            if (inUse >= 0) {
-                // counted clusters past the end of the file (a preallocated image): go past them
-                freeHint = inUse + 1;
-                continue;
-            }
-            if ((end - 1) / perBlock >= newEntries) {
-                entries = newEntries * 2;
-                continue;
-            }
-            long[] newTable = java.util.Arrays.copyOf(table, (int) newEntries);
-            long next = start + tableClusters;
-            for (long bi = start / perBlock; bi <= (end - 1) / perBlock; bi++) {
-                if (bi >= table.length || table[(int) bi] == 0) {
-                    newTable[(int) bi] = next << clusterBits;
-                    blocks.put(bi, new byte[clusterSize]);
-                    dirty.put(bi, new int[] {0, clusterSize});
-                    meta.add(next << clusterBits, clusterSize, MetadataMap.Kind.REFCOUNT_BLOCK);
-                    next++;
-                }
-            }
-            long oldOffset = tableOffset;
-            long oldBytes = (long) table.length * 8;
-            table = newTable;
-            for (long c = start; c < end; c++) {
-                set(c, 1);
-            }
-            tableOffset = start << clusterBits;
-            meta.add(tableOffset, tableClusters << clusterBits, MetadataMap.Kind.REFCOUNT_TABLE);
-            List<IoRequest> batch = new ArrayList<>();
-            for (IoRequest.Write w : dirtyWrites()) {
-                batch.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
-            }
-            ByteBuffer t = ByteBuffer.allocateDirect((int) (tableClusters << clusterBits));
-            for (long e : newTable) {
-                t.putLong(e);
-            }
-            batch.add(check.check(new IoRequest.Write(file, tableOffset, t.flip()), MetadataMap.Kind.REFCOUNT_TABLE));
-            batch.add(new IoRequest.Barrier());
-            batch.add(new IoRequest.Flush(file, true));
-            batch.add(new IoRequest.Barrier());
-            ByteBuffer h = ByteBuffer.allocateDirect(12).putLong(tableOffset).putInt((int) tableClusters).flip();
-            batch.add(new IoRequest.Write(file, 48, h));
-            batch.add(new IoRequest.Barrier());
-            batch.add(new IoRequest.Flush(file, true));
-            awaitAll(engine.submitBatch(batch));
-            meta.remove(oldOffset, oldBytes);
-            decrement(oldOffset, oldBytes);
-            List<IoRequest> drops = new ArrayList<>();
-            for (IoRequest.Write w : dirtyWrites()) {
-                drops.add(check.check(w, MetadataMap.Kind.REFCOUNT_BLOCK));
-            }
-            awaitAll(engine.submitBatch(drops));
-            return;
-        }
-    }
-
-    /** The first cluster in [from, to) with a refcount, or -1. */
-    private long firstInUse(long from, long to) throws IOException {
-        for (long c = from; c < to; c++) {
-            if (get(c) != 0) {
-                return c;
+        RefcountTableGrowth.Placement p = growth.place(table, minEntries, Math.max(highWater, freeHint), this::get);
+        long[] newTable = java.util.Arrays.copyOf(table, (int) p.entries());
+        long[] old = table;
+        replacedTables.add(new long[] {tableOffset, (long) old.length * 8});
+        table = newTable;
+        long next = p.start() + p.tableClusters();
+        for (long bi = p.start() / perBlock; bi <= (p.end() - 1) / perBlock; bi++) {
+            if (bi >= old.length || old[(int) bi] == 0) {
+                newBlock(bi, next++).release();
             }
         }
-        return -1;
-    }
-
-    private static void awaitAll(List<java.util.concurrent.CompletableFuture<Long>> futures) throws IOException {
-        for (var f : futures) {
-            Futures.await(f);
+        tableOffset = p.start() << clusterBits;
+        tableMoved = true;
+        meta.add(tableOffset, p.tableClusters() << clusterBits, MetadataMap.Kind.REFCOUNT_TABLE);
+        for (long c = p.start(); c < p.end(); c++) {
+            set(c, 1);
         }
-    }
-
-    private long read(byte[] block, int index) {
-        if (refcountBits >= 8) {
-            int n = refcountBits / 8;
-            long v = 0;
-            for (int i = 0; i < n; i++) {
-                v = (v << 8) | (block[index * n + i] & 0xff);
-            }
-            return v;
-        }
-        int bit = index * refcountBits;
-        return (block[bit >>> 3] >>> (bit & 7)) & ((1 << refcountBits) - 1);
-    }
-
-    private void write(byte[] block, int index, long value) {
-        if (refcountBits >= 8) {
-            int n = refcountBits / 8;
-            for (int i = n - 1; i >= 0; i--) {
-                block[index * n + i] = (byte) value;
-                value >>>= 8;
-            }
-            return;
-        }
-        int bit = index * refcountBits;
-        int mask = ((1 << refcountBits) - 1) << (bit & 7);
-        block[bit >>> 3] = (byte) ((block[bit >>> 3] & ~mask) | ((int) value << (bit & 7) & mask));
     }
 }

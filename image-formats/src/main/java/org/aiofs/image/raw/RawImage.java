@@ -7,26 +7,26 @@ import java.util.concurrent.CompletableFuture;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
-import org.aiofs.aio.RequestAligner;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.HostFileStatus;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.RangeCheck;
 
-/** A raw image: guest offset = host offset; holes in the host file read as zeroes. */
+/**
+ * A raw image: guest offset = host offset; holes in the host file read as zeroes. A file
+ * opened O_DIRECT takes requests of any alignment through {@link org.aiofs.aio.RequestPadding},
+ * which the image opener puts in front of the engine.
+ */
 public final class RawImage implements BlockImage {
     private final HostFile file;
     private final IoEngine engine;
     private final long size;
-    /** Present when the file is opened O_DIRECT: requests are aligned through it. */
-    private final RequestAligner aligner;
 
     public RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
         this.engine = engine;
         this.size = file.size();
-        this.aligner = file.direct() ? new RequestAligner(file, engine, file.alignment(), true) : null;
     }
 
     @Override
@@ -61,8 +61,7 @@ public final class RawImage implements BlockImage {
             return CompletableFuture.failedFuture(e);
         }
         int wanted = dst.remaining();
-        CompletableFuture<Long> read = aligner != null ? aligner.read(offset, dst)
-                : engine.submit(new IoRequest.Read(file, offset, dst));
+        CompletableFuture<Long> read = engine.submit(new IoRequest.Read(file, offset, dst));
         return read.thenAccept(got -> {
             if (got < wanted) { // the file shrank under us: what is missing reads as zeroes
                 ByteBuffer tail = dst.duplicate();
@@ -81,9 +80,6 @@ public final class RawImage implements BlockImage {
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (aligner != null) {
-            return aligner.write(offset, src);
-        }
         return engine.submit(new IoRequest.Write(file, offset, src)).thenApply(n -> null);
     }
 
@@ -93,9 +89,6 @@ public final class RawImage implements BlockImage {
             RangeCheck.writableRange(this, offset, length);
         } catch (ImageException e) {
             return CompletableFuture.failedFuture(e);
-        }
-        if (aligner != null) {
-            return aligner.writeZeroes(offset, length, unmap);
         }
         IoRequest request = unmap
                 ? new IoRequest.PunchHole(file, offset, length)

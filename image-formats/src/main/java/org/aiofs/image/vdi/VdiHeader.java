@@ -1,5 +1,6 @@
 package org.aiofs.image.vdi;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -31,12 +32,12 @@ record VdiHeader(int imageType, long offsetBlockMap, long offsetData, int cylind
         int version = b.getInt(0x44);
         if (version != VERSION_1_1) {
             throw new ImageException(image + ": VDI version " + (version >>> 16) + "." + (version & 0xffff)
-                    + " is not supported (only 1.1)", ImageException.ENOTSUP);
+                    + " is not supported (only 1.1)", Errno.ENOTSUP);
         }
         for (int uuid : new int[] {0x1a8, 0x1b8}) {
             if (b.getLong(uuid) != 0 || b.getLong(uuid + 8) != 0) {
                 throw new ImageException(image + ": VDI " + (uuid == 0x1a8 ? "uuid_link" : "uuid_parent")
-                        + " is set: differencing VDI images (snapshots) are not supported", ImageException.ENOTSUP);
+                        + " is set: differencing VDI images (snapshots) are not supported", Errno.ENOTSUP);
             }
         }
         VdiHeader h = new VdiHeader(b.getInt(0x4c), Integer.toUnsignedLong(b.getInt(0x154)),
@@ -50,21 +51,21 @@ record VdiHeader(int imageType, long offsetBlockMap, long offsetData, int cylind
     private void check(String image, ByteBuffer b, long fileSize) throws ImageException {
         if (imageType != TYPE_DYNAMIC && imageType != TYPE_STATIC) {
             throw new ImageException(image + ": VDI image_type " + Integer.toUnsignedString(imageType)
-                    + " is not supported (1 dynamic, 2 static)", ImageException.ENOTSUP);
+                    + " is not supported (1 dynamic, 2 static)", Errno.ENOTSUP);
         }
         int sectorSize = b.getInt(0x168);
         if (sectorSize != 512) {
             throw new ImageException(image + ": VDI sector_size " + Integer.toUnsignedString(sectorSize)
-                    + " is not supported (only 512)", ImageException.ENOTSUP);
+                    + " is not supported (only 512)", Errno.ENOTSUP);
         }
         if (blockSize != BLOCK_SIZE) {
             throw new ImageException(image + ": VDI block_size " + Integer.toUnsignedString(blockSize)
-                    + " is not supported (only 1 MiB, as QEMU)", ImageException.ENOTSUP);
+                    + " is not supported (only 1 MiB, as QEMU)", Errno.ENOTSUP);
         }
         int blockExtra = b.getInt(0x17c);
         if (blockExtra != 0) {
             throw new ImageException(image + ": VDI block_extra " + Integer.toUnsignedString(blockExtra)
-                    + " is not supported (only 0)", ImageException.ENOTSUP);
+                    + " is not supported (only 0)", Errno.ENOTSUP);
         }
         if (blocksInImage > MAX_BLOCKS) {
             throw ImageException.corrupt(image, "VDI blocks_in_image " + blocksInImage + " exceeds the limit of "

@@ -1,5 +1,6 @@
 package org.aiofs.image.vhdx;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -42,7 +43,7 @@ final class VhdxLog {
         }
         if (header.logVersion() != 0) {
             throw new ImageException(image + ": VHDX header: log_version " + header.logVersion()
-                    + " is not supported (only 0)", ImageException.ENOTSUP);
+                    + " is not supported (only 0)", Errno.ENOTSUP);
         }
         if (length % (1 << 20) != 0) {
             throw ImageException.corrupt(image, "VHDX header: log_length " + length + " is not a whole number of MiB");
@@ -55,7 +56,7 @@ final class VhdxLog {
         if (entry >= 0) {
             throw new ImageException(image + ": the VHDX log holds an entry (at log offset " + entry + ") that must be"
                     + " replayed before the image can be read, and aiofs opens VHDX images read-only: replay it with"
-                    + " `qemu-img check -r all " + image + "` (which writes to the image)", ImageException.EROFS);
+                    + " `qemu-img check -r all " + image + "` (which writes to the image)", Errno.EROFS);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.aiofs.image.vhdx;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -66,7 +67,7 @@ record VhdxMetadata(int blockSize, boolean hasParent, long virtualSize, int logi
             if (known < 0 && !isLocator) {
                 if ((flags & 4) != 0) {
                     throw new ImageException(image + ": VHDX metadata table: entry " + i + " is a required item of an"
-                            + " unknown kind " + MsGuid.braced(id), ImageException.ENOTSUP);
+                            + " unknown kind " + MsGuid.braced(id), Errno.ENOTSUP);
                 }
                 continue;
             }
@@ -138,7 +139,7 @@ record VhdxMetadata(int blockSize, boolean hasParent, long virtualSize, int logi
         item.get(0, type);
         if (!Arrays.equals(type, VHDX_PARENT_TYPE)) {
             throw new ImageException(image + ": VHDX parent locator of type " + MsGuid.braced(type)
-                    + " is not supported (only VHDX parents)", ImageException.ENOTSUP);
+                    + " is not supported (only VHDX parents)", Errno.ENOTSUP);
         }
         int count = item.getShort(18) & 0xffff;
         if (20L + count * 12L > item.capacity()) {

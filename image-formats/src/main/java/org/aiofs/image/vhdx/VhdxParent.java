@@ -1,5 +1,6 @@
 package org.aiofs.image.vhdx;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class VhdxParent {
         if (found == null) {
             throw new ImageException(image + ": differencing VHDX: parent not found (tried "
                     + (candidates.isEmpty() ? "nothing: the locator has no path" : String.join(", ", candidates))
-                    + ")", ImageException.EIO);
+                    + ")", Errno.EIO);
         }
         return found;
     }
@@ -47,7 +48,7 @@ final class VhdxParent {
             throws ImageException {
         if (!(parent instanceof MappedImage m) || !(m.map() instanceof VhdxLayout layout)) {
             throw new ImageException(image + ": differencing VHDX: parent " + parentName + " is not a VHDX",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         String guid = MsGuid.braced(layout.header().dataWriteGuid());
         Map<String, String> locator = metadata.parentLocator();

@@ -1,5 +1,6 @@
 package org.aiofs.image.vhdx;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,7 +64,7 @@ record VhdxRegionTable(long batOffset, long batLength, long metadataOffset, long
                 metadata = unique(image, metadata, region, "metadata");
             } else if (required) {
                 throw new ImageException(image + ": VHDX region table: entry " + i + " is a required region of an"
-                        + " unknown kind " + MsGuid.braced(guid), ImageException.ENOTSUP);
+                        + " unknown kind " + MsGuid.braced(guid), Errno.ENOTSUP);
             }
         }
         if (bat == null || metadata == null) {

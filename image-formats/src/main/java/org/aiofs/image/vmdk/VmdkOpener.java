@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -162,7 +163,7 @@ public final class VmdkOpener {
         }
         if (line.type().equals(ExtentLine.SESPARSE)) {
             throw new ImageException(name + ": seSparse extent \"" + line.fileName() + "\" is not supported",
-                    ImageException.ENOTSUP);
+                    Errno.ENOTSUP);
         }
         SparseExtent extent = SparseExtentOpener.open(f, line.type(), tables, context.engine(), directoryBudget);
         directoryBudget -= extent.layout().gdEntries();

@@ -1,5 +1,6 @@
 package org.aiofs.image.vpc;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -90,7 +91,7 @@ public final class VhdOpener {
         if (footer.diskType() != VhdFooter.TYPE_DYNAMIC && footer.diskType() != VhdFooter.TYPE_DIFFERENCING) {
             throw new ImageException(image + ": VHD footer copy at the start says disk type " + footer.typeName()
                     + " (a footer at the start belongs to dynamic and differencing disks only)",
-                    footer.diskType() == VhdFooter.TYPE_FIXED ? ImageException.EIO : ImageException.ENOTSUP);
+                    footer.diskType() == VhdFooter.TYPE_FIXED ? Errno.EIO : Errno.ENOTSUP);
         }
         return footer;
     }

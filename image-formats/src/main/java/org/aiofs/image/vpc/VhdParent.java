@@ -1,5 +1,6 @@
 package org.aiofs.image.vpc;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ final class VhdParent {
         if (found == null) {
             throw new ImageException(image + ": differencing VHD: parent not found (tried "
                     + (candidates.isEmpty() ? "nothing: no parent name recorded" : String.join(", ", candidates))
-                    + ")", ImageException.EIO);
+                    + ")", Errno.EIO);
         }
         return found;
     }
@@ -85,7 +86,7 @@ final class VhdParent {
         byte[] wanted = header.parentUniqueId();
         if (!(parent instanceof MappedImage m) || !(m.map() instanceof VhdLayout layout)) {
             throw new ImageException(image + ": differencing VHD: parent " + parentName + " is not a VHD",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         if (!VhdOpener.sameId(wanted, new byte[16]) && !VhdOpener.sameId(wanted, layout.uniqueId())) {
             throw ImageException.corrupt(image, "differencing VHD: parent " + parentName + " has unique id "

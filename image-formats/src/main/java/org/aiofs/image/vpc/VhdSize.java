@@ -1,5 +1,6 @@
 package org.aiofs.image.vpc;
 
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.ImageException;
 
 /**
@@ -29,7 +30,7 @@ final class VhdSize {
         if (Long.compareUnsigned(sectors, MAX_SECTORS) > 0) {
             throw new ImageException(image + ": VHD footer: disk size " + Long.toUnsignedString(sectors) + " sectors"
                     + (usesGeometry(footer) ? " (geometry)" : " (current_size)") + " exceeds the 2040 GiB limit",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         return sectors * 512;
     }

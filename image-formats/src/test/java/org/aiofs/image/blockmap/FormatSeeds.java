@@ -1,7 +1,7 @@
 package org.aiofs.image.blockmap;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 
 import java.nio.file.Path;
 import java.util.List;
@@ -22,14 +22,14 @@ public final class FormatSeeds {
     }
 
     public static List<Seed> all(Path dir) throws Exception {
-        qemuImg(dir, "create", "-f", "vpc", "dynamic.vhd", "4M");
-        qemuIo(dir, "dynamic.vhd", "vpc", "write -P 1 0 5000", "write -P 2 2M 1M");
-        qemuImg(dir, "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "1M");
-        qemuImg(dir, "create", "-f", "vhdx", "-o", "block_size=1M", "dynamic.vhdx", "6M");
-        qemuIo(dir, "dynamic.vhdx", "vhdx", "write -P 3 0 5000", "write -P 4 3M 1M");
-        qemuImg(dir, "create", "-f", "vdi", "dynamic.vdi", "4M");
-        qemuIo(dir, "dynamic.vdi", "vdi", "write -P 5 0 5000", "write -P 6 2M 1M");
-        qemuImg(dir, "create", "-f", "vdi", "-o", "static=on", "static.vdi", "2M");
+        Qemu.img(dir, "create", "-f", "vpc", "dynamic.vhd", "4M");
+        Qemu.io(dir.resolve("dynamic.vhd"), "vpc", "write -P 1 0 5000", "write -P 2 2M 1M");
+        Qemu.img(dir, "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "1M");
+        Qemu.img(dir, "create", "-f", "vhdx", "-o", "block_size=1M", "dynamic.vhdx", "6M");
+        Qemu.io(dir.resolve("dynamic.vhdx"), "vhdx", "write -P 3 0 5000", "write -P 4 3M 1M");
+        Qemu.img(dir, "create", "-f", "vdi", "dynamic.vdi", "4M");
+        Qemu.io(dir.resolve("dynamic.vdi"), "vdi", "write -P 5 0 5000", "write -P 6 2M 1M");
+        Qemu.img(dir, "create", "-f", "vdi", "-o", "static=on", "static.vdi", "2M");
         long vhdEnd = java.nio.file.Files.size(dir.resolve("dynamic.vhd"));
         long fixedEnd = java.nio.file.Files.size(dir.resolve("fixed.vhd"));
         return List.of(

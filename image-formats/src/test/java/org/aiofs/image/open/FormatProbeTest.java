@@ -1,5 +1,6 @@
 package org.aiofs.image.open;
 
+import org.aiofs.aio.nativeio.Errno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -13,7 +14,8 @@ import java.time.Duration;
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +28,7 @@ class FormatProbeTest {
 
     @Test
     void qcow2IsProbedByItsMagicAndAnythingElseAsRaw() throws Exception {
-        Qemu.ok(dir, "qemu-img", "create", "-f", "qcow2", "a.qcow2", "1M");
+        Tool.ok(dir, "qemu-img", "create", "-f", "qcow2", "a.qcow2", "1M");
         assertEquals("qcow2", FormatProbe.probe(dir.resolve("a.qcow2")).name());
         Files.write(dir.resolve("a.raw"), new byte[] {1, 2, 3});
         assertEquals("raw", FormatProbe.probe(dir.resolve("a.raw")).name());
@@ -38,11 +40,11 @@ class FormatProbeTest {
     @ParameterizedTest
     @ValueSource(strings = {"qed", "parallels"})
     void formatsWithoutADriverAreRefusedByName(String format) throws Exception {
-        Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
+        Tool.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
         Path image = dir.resolve("image");
         ImageException e = assertThrows(ImageException.class, () -> FormatProbe.probe(image));
         assertTrue(e.getMessage().contains("a " + format + " image"), e.getMessage());
-        assertEquals(ImageException.ENOTSUP, e.errno());
+        assertEquals(Errno.ENOTSUP, e.errno());
         try (SyncEngine engine = new SyncEngine()) {
             assertThrows(ImageException.class, () -> new ImageOpener(engine).open(image, null, true));
             try (BlockImage asked = new ImageOpener(engine).open(image, "raw", true)) {
@@ -54,8 +56,8 @@ class FormatProbeTest {
     /** A FIFO (as the image or as a backing file) is refused at once: opening or reading it would block. */
     @Test
     void fifosAreRefusedWithoutBlocking() throws Exception {
-        Qemu.ok(dir, "mkfifo", "pipe");
-        Qemu.ok(dir, "qemu-img", "create", "-f", "qcow2", "-u", "-b", "pipe", "-F", "raw", "over.qcow2", "1M");
+        Tool.ok(dir, "mkfifo", "pipe");
+        Tool.ok(dir, "qemu-img", "create", "-f", "qcow2", "-u", "-b", "pipe", "-F", "raw", "over.qcow2", "1M");
         try (SyncEngine engine = new SyncEngine()) {
             for (String image : new String[] {"pipe", "over.qcow2"}) {
                 IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(
@@ -70,17 +72,17 @@ class FormatProbeTest {
     @ParameterizedTest
     @ValueSource(strings = {"vpc", "vhdx", "vdi"})
     void blockMappedFormatsAreProbed(String format) throws Exception {
-        Qemu.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
+        Tool.ok(dir, "qemu-img", "create", "-f", format, "image", "4M");
         assertEquals(format, FormatProbe.probe(dir.resolve("image")).name());
-        assertEquals(format, Qemu.info(dir, "image").get("format").asText(), "qemu-img probes it so too");
+        assertEquals(format, Qemu.info(dir.resolve("image")).get("format").asText(), "qemu-img probes it so too");
     }
 
     /** A fixed VHD has its footer only at the end: QEMU probes it as raw, and so does aiofs. */
     @Test
     void aFixedVhdProbesAsRawAsInQemu() throws Exception {
-        Qemu.ok(dir, "qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "4M");
+        Tool.ok(dir, "qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "4M");
         assertEquals("raw", FormatProbe.probe(dir.resolve("fixed.vhd")).name());
-        assertEquals("raw", Qemu.info(dir, "fixed.vhd").get("format").asText());
+        assertEquals("raw", Qemu.info(dir.resolve("fixed.vhd")).get("format").asText());
     }
 
     @Test

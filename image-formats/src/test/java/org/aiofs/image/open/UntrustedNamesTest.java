@@ -18,7 +18,8 @@ import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.SyncEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.ImageException;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +185,6 @@ class UntrustedNamesTest {
     private void qemu(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("qemu-img"));
         cmd.addAll(List.of(args));
-        Qemu.ok(dir, cmd.toArray(String[]::new));
+        Tool.ok(dir, cmd.toArray(String[]::new));
     }
 }

@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.Random;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.raw.RawImage;
-import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +93,7 @@ class SliceTest extends EngineTestBase {
             Arrays.fill(ones, (byte) 1);
             ImageException e = assertThrows(ImageException.class,
                     () -> Futures.await(slice.write(size - 4096, ByteBuffer.wrap(ones))));
-            assertEquals(ImageException.EINVAL, e.errno());
+            assertEquals(Errno.EINVAL, e.errno());
             assertThrows(ImageException.class, () -> Futures.await(slice.write(size, ByteBuffer.wrap(ones, 0, 1))));
             assertThrows(ImageException.class, () -> Futures.await(slice.write(-1, ByteBuffer.wrap(ones, 0, 1))));
             assertThrows(ImageException.class, () -> Futures.await(slice.writeZeroes(size - 512, 1024, false)));
@@ -143,7 +144,7 @@ class SliceTest extends EngineTestBase {
             assertTrue(slice.readOnly());
             ImageException e = assertThrows(ImageException.class,
                     () -> Futures.await(slice.write(0, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EROFS, e.errno());
+            assertEquals(Errno.EROFS, e.errno());
         }
         try (RawImage image = TestDisks.open(disk, false, engine)) {
             Slice writable = secondPartition(image, false);
@@ -152,7 +153,7 @@ class SliceTest extends EngineTestBase {
             assertTrue(forced.readOnly());
             ImageException e = assertThrows(ImageException.class,
                     () -> Futures.await(forced.write(0, ByteBuffer.allocate(512))));
-            assertEquals(ImageException.EROFS, e.errno());
+            assertEquals(Errno.EROFS, e.errno());
         }
     }
 

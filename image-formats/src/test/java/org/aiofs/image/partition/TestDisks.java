@@ -9,19 +9,20 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.image.raw.RawImage;
+import org.aiofs.testing.Tool;
 
 /** Raw disk files for partition tests: made by sfdisk/fdisk, or written by hand. */
 final class TestDisks {
@@ -45,22 +46,8 @@ final class TestDisks {
     }
 
     /** Runs a command with {@code input} on stdin; returns stdout, failing on a non-zero exit. */
-    static String run(String input, String... command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
-        Path err = Files.createTempFile("aiofs-cmd", ".err");
-        pb.redirectError(err.toFile());
-        Process proc = pb.start();
-        proc.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-        proc.getOutputStream().close();
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish");
-        }
-        String stderr = Files.readString(err);
-        Files.delete(err);
-        assertEquals(0, proc.exitValue(), String.join(" ", command) + " failed: " + stderr);
-        return out;
+    static String run(String input, String... command) {
+        return Tool.run(null, Duration.ofSeconds(60), Map.of(), input, List.of(command)).assertSuccess().stdout();
     }
 
     static void sfdisk(Path disk, String script) throws IOException, InterruptedException {

@@ -4,20 +4,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.ForwardingEngine;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 
 /** Passes requests on to a real engine and counts how they arrive. */
-final class CountingEngine implements IoEngine {
-    final IoEngine inner;
+final class CountingEngine extends ForwardingEngine {
     final AtomicInteger singles = new AtomicInteger();
     final AtomicInteger batches = new AtomicInteger();
     final AtomicInteger batchedRequests = new AtomicInteger();
     private final ThreadLocal<Boolean> inBatch = ThreadLocal.withInitial(() -> false);
 
     CountingEngine(IoEngine inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     void reset() {
@@ -29,11 +28,6 @@ final class CountingEngine implements IoEngine {
     @Override
     public String name() {
         return "counting";
-    }
-
-    @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
     }
 
     @Override
@@ -54,10 +48,5 @@ final class CountingEngine implements IoEngine {
         } finally {
             inBatch.set(false);
         }
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -10,26 +10,26 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
-import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.ForwardingEngine;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 
 /**
- * Passes requests on and records every write to one file, numbered by the flushes before
- * it: enough to build what a power cut at any moment could leave on disk (everything
- * before the last flush, any subset of what came after).
+ * Passes requests on and records every write to one file when it completes, numbered by
+ * the flushes submitted before that: enough to build what a power cut at any moment could
+ * leave on disk (everything a later flush covers, any subset of what came after). A write
+ * still in flight when a flush is submitted is not covered by it, as on a real disk.
  */
-public final class CrashRecordingEngine implements IoEngine {
+public final class CrashRecordingEngine extends ForwardingEngine {
     record Recorded(long position, byte[] data, int epoch) {
     }
 
-    private final IoEngine inner;
     private final Path watched;
     private final List<Recorded> writes = new ArrayList<>();
     private int epoch;
 
     public CrashRecordingEngine(IoEngine inner, Path watched) {
-        this.inner = inner;
+        super(inner);
         this.watched = watched.toAbsolutePath();
     }
 
@@ -39,22 +39,20 @@ public final class CrashRecordingEngine implements IoEngine {
     }
 
     @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
     public CompletableFuture<Long> submit(IoRequest request) {
         if (request instanceof IoRequest.Write w && watched.equals(w.file().path().toAbsolutePath())) {
             ByteBuffer all = ByteBuffer.allocate((int) w.length());
             for (ByteBuffer b : w.buffers()) {
                 all.put(b.duplicate());
             }
-            synchronized (this) {
-                writes.add(new Recorded(w.position(), all.array(), epoch));
-            }
+            return inner.submit(request).whenComplete((n, e) -> {
+                if (e == null) {
+                    synchronized (this) {
+                        writes.add(new Recorded(w.position(), all.array(), epoch));
+                    }
+                }
+            });
         } else if (request instanceof IoRequest.Flush f && watched.equals(f.file().path().toAbsolutePath())) {
-            // the writer submits a flush only once what it must cover has completed (barrier before it)
             synchronized (this) {
                 epoch++;
             }
@@ -104,10 +102,5 @@ public final class CrashRecordingEngine implements IoEngine {
             n++;
         }
         return n;
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
@@ -11,6 +9,7 @@ import java.nio.file.Path;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
+import org.aiofs.testing.Qemu;
 import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,10 +21,10 @@ class DecompressedClusterCacheTest {
 
     @Test
     void secondSmallReadOfACompressedClusterNeedsNoHostIo() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "plain.qcow2", "4M");
-        qemuIo(dir, "plain.qcow2", "qcow2", "write -P 0x3c 0 256k", "write -P 0x5a 100000 30000");
-        qemuImg(dir, "convert", "-c", "-O", "qcow2", "plain.qcow2", "c.qcow2");
-        qemuImg(dir, "convert", "-O", "raw", "c.qcow2", "expected.raw");
+        Qemu.img(dir, "create", "-f", "qcow2", "plain.qcow2", "4M");
+        Qemu.io(dir.resolve("plain.qcow2"), "qcow2", "write -P 0x3c 0 256k", "write -P 0x5a 100000 30000");
+        Qemu.img(dir, "convert", "-c", "-O", "qcow2", "plain.qcow2", "c.qcow2");
+        Qemu.img(dir, "convert", "-O", "raw", "c.qcow2", "expected.raw");
         byte[] expected = Files.readAllBytes(dir.resolve("expected.raw"));
         try (CountingEngine engine = new CountingEngine(new ThreadPoolEngine(2));
                 BlockImage img = new ImageOpener(engine).open(dir.resolve("c.qcow2"), null, true)) {

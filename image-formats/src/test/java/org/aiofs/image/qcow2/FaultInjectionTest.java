@@ -1,6 +1,9 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
+import org.aiofs.testing.Tool;
+
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,7 +88,7 @@ class FaultInjectionTest {
         Path backing = Files.write(dir.resolve("base.raw"), backingBytes);
         Path image = dir.resolve("disk." + c.format());
         if (c.format().equals("qcow2")) {
-            qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=" + CLUSTER, "-b", "base.raw", "-F", "raw",
+            Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=" + CLUSTER, "-b", "base.raw", "-F", "raw",
                     image.getFileName().toString(), Integer.toString(SIZE));
         } else {
             Files.write(image, backingBytes);
@@ -153,8 +156,8 @@ class FaultInjectionTest {
             throw new AssertionError(engine.injected() + " injected fault(s) and everything reported success");
         }
         if (c.format().equals("qcow2")) {
-            QemuTools.Run check = QemuTools.runAny(dir, "qemu-img", "check", image.getFileName().toString());
-            assertTrue(check.exit() == 0 || check.exit() == 3, "corrupt after " + c + ": " + check.out());
+            Tool.Result check = Tool.run(dir, "qemu-img", "check", image.getFileName().toString());
+            assertTrue(check.exitCode() == 0 || check.exitCode() == 3, "corrupt after " + c + ": " + check.describe());
         }
         byte[] after = read(image, c.format());
         if (c.fault() == Fault.SHORT_READ) {

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import org.aiofs.aio.EngineCapabilities;
+import org.aiofs.aio.ForwardingEngine;
 import org.aiofs.aio.HostIoException;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
@@ -21,14 +21,13 @@ import org.aiofs.aio.nativeio.Errno;
  * written, then ENOSPC), a read cut short (fewer bytes, as at the end of the file), and a
  * slow completion (on another thread, later).
  */
-final class FaultyEngine implements IoEngine {
+final class FaultyEngine extends ForwardingEngine {
     enum Fault {
         EIO, ENOSPC, TORN_WRITE, SHORT_READ, SLOW
     }
 
     private static final Executor LATER = CompletableFuture.delayedExecutor(5, TimeUnit.MILLISECONDS);
 
-    private final IoEngine inner;
     private final AtomicInteger seen = new AtomicInteger();
     private volatile Predicate<IoRequest> rule = r -> false;
     private volatile Fault fault = Fault.EIO;
@@ -37,7 +36,7 @@ final class FaultyEngine implements IoEngine {
     private final AtomicInteger injected = new AtomicInteger();
 
     FaultyEngine(IoEngine inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** Every read of one file fails with EIO (a damaged backing file). */
@@ -71,11 +70,6 @@ final class FaultyEngine implements IoEngine {
     @Override
     public String name() {
         return "faulty";
-    }
-
-    @Override
-    public EngineCapabilities capabilities() {
-        return inner.capabilities();
     }
 
     @Override
@@ -131,10 +125,5 @@ final class FaultyEngine implements IoEngine {
             }
             return n;
         });
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
@@ -10,6 +8,7 @@ import java.nio.file.Path;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
+import org.aiofs.testing.Qemu;
 import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +20,8 @@ class Qcow2BatchingTest {
 
     @Test
     void contiguousClustersBecomeOneRequest() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "seq.qcow2", "4M");
-        qemuIo(dir, "seq.qcow2", "qcow2", "write -P 1 0 1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "seq.qcow2", "4M");
+        Qemu.io(dir.resolve("seq.qcow2"), "qcow2", "write -P 1 0 1M");
         try (CountingEngine engine = new CountingEngine(new ThreadPoolEngine(2));
                 BlockImage img = new ImageOpener(engine).open(dir.resolve("seq.qcow2"), null, true)) {
             Futures.await(img.read(0, ByteBuffer.allocateDirect(4096))); // loads the L2 table
@@ -38,14 +37,14 @@ class Qcow2BatchingTest {
 
     @Test
     void fragmentedClustersStillOneBatch() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "frag.qcow2", "4M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "frag.qcow2", "4M");
         // allocate every other cluster first, then the gaps: guest order != host order
         String[] cmds = new String[64];
         for (int i = 0; i < 32; i++) {
             cmds[i] = "write -P " + (i + 1) + " " + (2 * i * 4096) + " 4096";
             cmds[32 + i] = "write -P " + (i + 101) + " " + ((2 * i + 1) * 4096) + " 4096";
         }
-        qemuIo(dir, "frag.qcow2", "qcow2", cmds);
+        Qemu.io(dir.resolve("frag.qcow2"), "qcow2", cmds);
         try (CountingEngine engine = new CountingEngine(new ThreadPoolEngine(2));
                 BlockImage img = new ImageOpener(engine).open(dir.resolve("frag.qcow2"), null, true)) {
             Futures.await(img.read(0, ByteBuffer.allocateDirect(512)));

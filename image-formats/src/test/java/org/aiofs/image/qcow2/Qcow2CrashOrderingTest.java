@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -14,10 +12,12 @@ import java.util.Random;
 
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
+import org.junit.jupiter.api.io.TempDir;
 import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Power cuts, simulated: the writes of a random workload are recorded with the flushes
@@ -35,30 +35,30 @@ class Qcow2CrashOrderingTest {
     void aCutAnywhereLeavesAtMostLeaks(String kind) throws Exception {
         int cs = 4096;
         switch (kind) {
-            case "plain" -> qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "8M");
-            case "v2" -> qemuImg(dir, "create", "-f", "qcow2", "-o", "compat=0.10,cluster_size=4096", "i.qcow2", "8M");
+            case "plain" -> Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "8M");
+            case "v2" -> Qemu.img(dir, "create", "-f", "qcow2", "-o", "compat=0.10,cluster_size=4096", "i.qcow2", "8M");
             case "snapshot-compressed" -> {
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "8M");
-                qemuIo(dir, "i.qcow2", "qcow2", "write -P 1 0 3M", "write -c -P 2 4M 1M");
-                qemuImg(dir, "snapshot", "-c", "s", "i.qcow2");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "i.qcow2", "8M");
+                Qemu.io(dir.resolve("i.qcow2"), "qcow2", "write -P 1 0 3M", "write -c -P 2 4M 1M");
+                Qemu.img(dir, "snapshot", "-c", "s", "i.qcow2");
             }
             case "extended-backing" -> {
                 cs = 16384;
-                qemuImg(dir, "create", "-f", "raw", "b.raw", "8M");
-                qemuIo(dir, "b.raw", "raw", "write -P 9 0 8M");
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=16384,extended_l2=on", "-b", "b.raw", "-F",
+                Qemu.img(dir, "create", "-f", "raw", "b.raw", "8M");
+                Qemu.io(dir.resolve("b.raw"), "raw", "write -P 9 0 8M");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=16384,extended_l2=on", "-b", "b.raw", "-F",
                         "raw", "i.qcow2", "8M");
             }
             default -> {
                 // 512-byte clusters and 64-bit refcounts: new refcount blocks and table growth all the time
                 cs = 512;
-                qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,refcount_bits=64", "i.qcow2", "4M");
+                Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,refcount_bits=64", "i.qcow2", "4M");
             }
         }
         Path image = dir.resolve("i.qcow2");
         Path base = dir.resolve("base.copy");
         Files.copy(image, base);
-        Path model = QemuTools.toRaw(dir, "i.qcow2");
+        Path model = Qemu.toRaw(dir.resolve("i.qcow2"));
         CrashRecordingEngine engine = new CrashRecordingEngine(new ThreadPoolEngine(2), image);
         try {
             ImageOpener opener = new ImageOpener(engine);
@@ -69,7 +69,7 @@ class Qcow2CrashOrderingTest {
         } finally {
             engine.close();
         }
-        qemuImg(dir, "check", "i.qcow2");
+        Qemu.img(dir, "check", "i.qcow2");
         int writes = engine.writeCount();
         assertTrue(writes > 100, "the workload wrote metadata (" + writes + " writes)");
         Random random = new Random(kind.hashCode());
@@ -82,13 +82,10 @@ class Qcow2CrashOrderingTest {
         }
         for (int cut : cuts) {
             engine.crashImage(base, crashed, cut, random);
-            Process p = new ProcessBuilder("qemu-img", "check", crashed.toString()).directory(dir.toFile())
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            int exit = p.waitFor();
-            if (exit != 0 && exit != 3) {
-                fail(kind + ": a cut before write " + cut + " of " + writes + " leaves a corrupt image (qemu-img check"
-                        + " exit " + exit + "):\n" + out);
+            Tool.Result check = Tool.run(dir, "qemu-img", "check", crashed.toString());
+            if (check.exitCode() != 0 && check.exitCode() != 3) {
+                fail(kind + ": a cut before write " + cut + " of " + writes + " leaves a corrupt image: "
+                        + check.describe());
             }
         }
     }

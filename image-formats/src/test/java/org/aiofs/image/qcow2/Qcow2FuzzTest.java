@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -17,6 +15,7 @@ import java.util.Random;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
+import org.aiofs.testing.Qemu;
 import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,19 +30,19 @@ class Qcow2FuzzTest {
 
     @Test
     void randomlyDamagedMetadataNeverCrashes() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "base.qcow2", "1M");
-        qemuIo(dir, "base.qcow2", "qcow2", "write -P 1 0 300k");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=4096", "base.qcow2", "1M");
+        Qemu.io(dir.resolve("base.qcow2"), "qcow2", "write -P 1 0 300k");
         byte[] text = new byte[512 * 1024];
         for (int i = 0; i < text.length; i++) {
             text[i] = (byte) ('a' + i % 17);
         }
         Files.write(dir.resolve("src.raw"), text);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", "src.raw",
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", "src.raw",
                 "comp.qcow2");
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=16384,extended_l2=on", "-b", "base.qcow2", "-F",
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=16384,extended_l2=on", "-b", "base.qcow2", "-F",
                 "qcow2", "ext.qcow2", "1M");
-        qemuIo(dir, "ext.qcow2", "qcow2", "write -P 2 1024 5000", "write -z 40000 2048");
-        qemuImg(dir, "snapshot", "-c", "s", "ext.qcow2");
+        Qemu.io(dir.resolve("ext.qcow2"), "qcow2", "write -P 2 1024 5000", "write -z 40000 2048");
+        Qemu.img(dir, "snapshot", "-c", "s", "ext.qcow2");
         Random random = new Random(20261126);
         try (ThreadPoolEngine engine = new ThreadPoolEngine(2)) {
             for (String original : new String[] {"comp.qcow2", "ext.qcow2"}) {

@@ -1,7 +1,7 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Tool;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,8 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
+import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
+import org.aiofs.testing.Qemu;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.EngineTestBase;
 import org.junit.jupiter.api.Test;
@@ -28,8 +31,8 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     /** A v3 image, 64 KiB clusters, with data at 0 so an L2 table exists. */
     private Path image(String name) throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", name, "4M");
-        qemuIo(dir, name, "qcow2", "write -P 0x5a 0 8192");
+        Qemu.img(dir, "create", "-f", "qcow2", name, "4M");
+        Qemu.io(dir.resolve(name), "qcow2", "write -P 0x5a 0 8192");
         return dir.resolve(name);
     }
 
@@ -54,7 +57,7 @@ class Qcow2MalformedTest extends EngineTestBase {
             IOException e = assertThrows(IOException.class, () -> Futures.await(img.read(offset,
                     ByteBuffer.allocate(4096))));
             assertInstanceOf(ImageException.class, e);
-            assertEquals(ImageException.EIO, ((ImageException) e).errno());
+            assertEquals(Errno.EIO, ((ImageException) e).errno());
             assertOneLine(e, image, expected);
             return e;
         }
@@ -86,7 +89,7 @@ class Qcow2MalformedTest extends EngineTestBase {
         Path p = image("bit.qcow2");
         ImageDamage.putLong(p, 72, ImageDamage.getLong(p, 72) | (1L << 40));
         ImageException e = refused(p, "incompatible", "0x10000000000");
-        assertEquals(ImageException.ENOTSUP, e.errno());
+        assertEquals(Errno.ENOTSUP, e.errno());
     }
 
     @Test
@@ -115,7 +118,7 @@ class Qcow2MalformedTest extends EngineTestBase {
     @Test
     void snapshotTableBeyondTheEndOfTheFile() throws Exception {
         Path p = image("snap.qcow2");
-        qemuImg(dir, "snapshot", "-c", "one", "snap.qcow2");
+        Qemu.img(dir, "snapshot", "-c", "one", "snap.qcow2");
         ImageDamage.putLong(p, 64, 1L << 40);
         refused(p, "snapshot table at 0x10000000000 lies beyond the end of the file");
     }
@@ -123,7 +126,7 @@ class Qcow2MalformedTest extends EngineTestBase {
     @Test
     void tooManySnapshots() throws Exception {
         Path p = image("many.qcow2");
-        qemuImg(dir, "snapshot", "-c", "one", "many.qcow2");
+        Qemu.img(dir, "snapshot", "-c", "one", "many.qcow2");
         ImageDamage.putInt(p, 60, 0x7fffffff);
         refused(p, "nb_snapshots");
     }
@@ -152,8 +155,8 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     @Test
     void backingNameTooLong() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "base.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "bn.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "base.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "bn.qcow2", "1M");
         Path p = dir.resolve("bn.qcow2");
         ImageDamage.putInt(p, 16, 5000);
         refused(p, "backing_file_size 5000");
@@ -161,21 +164,21 @@ class Qcow2MalformedTest extends EngineTestBase {
 
     @Test
     void missingBackingFile() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "gone.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "orphan.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "gone.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "orphan.qcow2", "1M");
         java.nio.file.Files.delete(dir.resolve("gone.qcow2"));
         refused(dir.resolve("orphan.qcow2"), "backing file", "gone.qcow2");
     }
 
     @Test
     void backingLoop() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "b.qcow2", "1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "a.qcow2", "1M");
-        qemuImg(dir, "rebase", "-u", "-F", "qcow2", "-b", "a.qcow2", "b.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "b.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "a.qcow2", "1M");
+        Qemu.img(dir, "rebase", "-u", "-F", "qcow2", "-b", "a.qcow2", "b.qcow2");
         refused(dir.resolve("a.qcow2"), "loop");
         // an image naming itself
-        qemuImg(dir, "create", "-f", "qcow2", "self.qcow2", "1M");
-        qemuImg(dir, "rebase", "-u", "-F", "qcow2", "-b", "self.qcow2", "self.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "self.qcow2", "1M");
+        Qemu.img(dir, "rebase", "-u", "-F", "qcow2", "-b", "self.qcow2", "self.qcow2");
         refused(dir.resolve("self.qcow2"), "loop");
     }
 
@@ -217,7 +220,7 @@ class Qcow2MalformedTest extends EngineTestBase {
             text[i] = (byte) ('a' + i % 23);
         }
         java.nio.file.Files.write(dir.resolve("src.raw"), text);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "src.raw", "cz.qcow2");
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "src.raw", "cz.qcow2");
         Path p = dir.resolve("cz.qcow2");
         long entry = ImageDamage.getLong(p, l2Table(p));
         assertTrue((entry & L2Entry.COMPRESSED) != 0, "cluster 0 is compressed");
@@ -240,7 +243,7 @@ class Qcow2MalformedTest extends EngineTestBase {
             text[i] = (byte) ('a' + i % 23);
         }
         java.nio.file.Files.write(dir.resolve("src.raw"), text);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", "src.raw",
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", "src.raw",
                 "long.qcow2");
         Path p = dir.resolve("long.qcow2");
         byte[] tooLong = com.github.luben.zstd.Zstd.compress(java.util.Arrays.copyOf(text, 65536 + 4096));
@@ -253,8 +256,8 @@ class Qcow2MalformedTest extends EngineTestBase {
         }
         long sectors = (tooLong.length + 511) / 512;
         ImageDamage.putLong(p, l2Table(p), L2Entry.COMPRESSED | ((sectors - 1) << 54) | at);
-        QemuTools.Run qemu = QemuTools.runAny(dir, "qemu-io", "-f", "qcow2", "-c", "read 0 4k", "long.qcow2");
-        assertTrue(qemu.out().contains("Input/output error"), "QEMU's verdict: " + qemu.out());
+        Tool.Result qemu = Tool.run(dir, "qemu-io", "-f", "qcow2", "-c", "read 0 4k", "long.qcow2");
+        assertTrue((qemu.stdout() + qemu.stderr()).contains("Input/output error"), "QEMU's verdict: " + qemu.describe());
         readFails(p, 0, "compressed cluster at guest offset 0x0", "inflates past the cluster size");
         // a frame that fits still reads (the neighbour cluster, untouched)
         try (BlockImage img = new ImageOpener(engine).open(p, null, true)) {

@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,8 +13,11 @@ import java.util.List;
 import java.util.Random;
 
 import org.aiofs.aio.Futures;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockImage;
+import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
+import org.aiofs.testing.Qemu;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.open.NamedFilePolicy;
 import org.aiofs.image.qcow2.driver.Qcow2Driver;
@@ -38,7 +39,7 @@ class Qcow2ReadTest extends EngineTestBase {
     }
 
     private void assertReadsAsQemu(String image) throws Exception {
-        Path expected = QemuTools.toRaw(dir, image);
+        Path expected = Qemu.toRaw(dir.resolve(image));
         try (BlockImage img = open(image)) {
             assertEquals("qcow2", img.format());
             DiskComparison.assertSameAsRaw(img, expected);
@@ -48,7 +49,7 @@ class Qcow2ReadTest extends EngineTestBase {
     /** Data, zero writes (allocated and unmapped), discards and untouched holes in one image. */
     private void writeMix(String image, long size) throws Exception {
         long cs = 65536;
-        qemuIo(dir, image, "qcow2",
+        Qemu.io(dir.resolve(image), "qcow2",
                 "write -P 0x11 0 " + (3 * cs + 1536),
                 "write -P 0x22 " + (size / 2 - 4096) + " 12288",
                 "write -P 0x33 " + (size - 8192) + " 8192",
@@ -60,23 +61,23 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void v3DataZeroesDiscardsAndHoles() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "a.qcow2", "8M");
+        Qemu.img(dir, "create", "-f", "qcow2", "a.qcow2", "8M");
         writeMix("a.qcow2", 8 << 20);
         assertReadsAsQemu("a.qcow2");
     }
 
     @Test
     void version2Image() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "8M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "8M");
         writeMix("v2.qcow2", 8 << 20);
         try (BlockImage img = open("v2.qcow2")) {
             assertEquals(2, ((Qcow2Image) img).header().version());
         }
         assertReadsAsQemu("v2.qcow2");
         // a v2 overlay: its header extensions (backing format) start right after the 72-byte header
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "-b", "v2.qcow2", "-F", "qcow2", "v2top.qcow2",
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "-b", "v2.qcow2", "-F", "qcow2", "v2top.qcow2",
                 "9M");
-        qemuIo(dir, "v2top.qcow2", "qcow2", "write -P 0x55 4M 70000", "write -z 0 4096");
+        Qemu.io(dir.resolve("v2top.qcow2"), "qcow2", "write -P 0x55 4M 70000", "write -z 0 4096");
         try (BlockImage img = open("v2top.qcow2")) {
             assertEquals("qcow2", ((Qcow2Image) img).extensions().backingFormat());
         }
@@ -86,9 +87,9 @@ class Qcow2ReadTest extends EngineTestBase {
     @Test
     void extendedL2WithCompressedClusters() throws Exception {
         Path src = mixedSource(1 << 20);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
                 "extended_l2=on,cluster_size=16384,compression_type=zstd", src.toString(), "extc.qcow2");
-        qemuIo(dir, "extc.qcow2", "qcow2", "write -P 0x61 16384 512", "write -z 40000 1000");
+        Qemu.io(dir.resolve("extc.qcow2"), "qcow2", "write -P 0x61 16384 512", "write -z 40000 1000");
         assertReadsAsQemu("extc.qcow2");
     }
 
@@ -96,8 +97,8 @@ class Qcow2ReadTest extends EngineTestBase {
     @ValueSource(strings = {"metadata", "falloc", "full"})
     void preallocatedImages(String mode) throws Exception {
         String name = "pre-" + mode + ".qcow2";
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "preallocation=" + mode, name, "2M");
-        qemuIo(dir, name, "qcow2", "write -P 0x71 5000 3000", "write -z 65536 65536", "discard 131072 65536");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "preallocation=" + mode, name, "2M");
+        Qemu.io(dir.resolve(name), "qcow2", "write -P 0x71 5000 3000", "write -z 65536 65536", "discard 131072 65536");
         assertReadsAsQemu(name);
     }
 
@@ -105,7 +106,7 @@ class Qcow2ReadTest extends EngineTestBase {
     @ValueSource(ints = {512, 1024, 4096, 65536, 1 << 21})
     void everyClusterSize(int clusterSize) throws Exception {
         String name = "c" + clusterSize + ".qcow2";
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=" + clusterSize, name, "9M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=" + clusterSize, name, "9M");
         writeMix(name, 9 << 20);
         try (BlockImage img = open(name)) {
             assertEquals(clusterSize, ((Qcow2Image) img).header().clusterSize());
@@ -115,8 +116,8 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void sizeNotAMultipleOfTheClusterSize() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "odd.qcow2", String.valueOf(5 * 1024 * 1024 + 3 * 512));
-        qemuIo(dir, "odd.qcow2", "qcow2", "write -P 0x5a 5242000 1000", "write -P 0x01 0 100000");
+        Qemu.img(dir, "create", "-f", "qcow2", "odd.qcow2", String.valueOf(5 * 1024 * 1024 + 3 * 512));
+        Qemu.io(dir.resolve("odd.qcow2"), "qcow2", "write -P 0x5a 5242000 1000", "write -P 0x01 0 100000");
         assertReadsAsQemu("odd.qcow2");
     }
 
@@ -148,7 +149,7 @@ class Qcow2ReadTest extends EngineTestBase {
         int crossing = 0;
         for (int cs : new int[] {4096, 65536}) {
             String name = type + cs + ".qcow2";
-            qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
+            Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
                     "compression_type=" + type + ",cluster_size=" + cs, src.toString(), name);
             try (BlockImage img = open(name)) {
                 assertEquals(type, ((Qcow2Image) img).header().compressionName());
@@ -162,18 +163,18 @@ class Qcow2ReadTest extends EngineTestBase {
     @Test
     void compressedThenPartlyOverwritten() throws Exception {
         Path src = mixedSource(2 << 20);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", src.toString(), "cw.qcow2");
-        qemuIo(dir, "cw.qcow2", "qcow2", "write -P 0x77 70000 5000", "write -z 200000 70000");
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", src.toString(), "cw.qcow2");
+        Qemu.io(dir.resolve("cw.qcow2"), "qcow2", "write -P 0x77 70000 5000", "write -z 200000 70000");
         assertReadsAsQemu("cw.qcow2");
     }
 
     @Test
     void extendedL2WithSubclustersOverABacking() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "base.qcow2", "4M");
-        qemuIo(dir, "base.qcow2", "qcow2", "write -P 0xbb 0 4M");
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=65536", "-b", "base.qcow2", "-F",
+        Qemu.img(dir, "create", "-f", "qcow2", "base.qcow2", "4M");
+        Qemu.io(dir.resolve("base.qcow2"), "qcow2", "write -P 0xbb 0 4M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=65536", "-b", "base.qcow2", "-F",
                 "qcow2", "ext.qcow2");
-        qemuIo(dir, "ext.qcow2", "qcow2",
+        Qemu.io(dir.resolve("ext.qcow2"), "qcow2",
                 "write -P 0x01 2048 2048", "write -P 0x02 8192 6144", "write -z 20480 2048",
                 "write -P 0x03 131072 65536", "write -z 262144 4096", "write -P 0x04 300000 1",
                 "discard 131072 2048");
@@ -185,8 +186,8 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void extendedL2WithoutBacking() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=32768", "ext2.qcow2", "3M");
-        qemuIo(dir, "ext2.qcow2", "qcow2", "write -P 0x09 1024 1024", "write -z 0 512", "write -P 9 70000 30000");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "extended_l2=on,cluster_size=32768", "ext2.qcow2", "3M");
+        Qemu.io(dir.resolve("ext2.qcow2"), "qcow2", "write -P 0x09 1024 1024", "write -z 0 512", "write -P 9 70000 30000");
         assertReadsAsQemu("ext2.qcow2");
     }
 
@@ -194,11 +195,11 @@ class Qcow2ReadTest extends EngineTestBase {
     @Test
     void backingChainOfDepthThreeWithRawAtTheBottom() throws Exception {
         Files.write(dir.resolve("bottom.raw"), pattern(3 << 20, 3));
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "bottom.raw", "-F", "raw", "mid.qcow2", "4M");
-        qemuIo(dir, "mid.qcow2", "qcow2", "write -P 0x21 1M 64k", "write -z 2M 128k", "write -P 0x22 3M 1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "bottom.raw", "-F", "raw", "mid.qcow2", "4M");
+        Qemu.io(dir.resolve("mid.qcow2"), "qcow2", "write -P 0x21 1M 64k", "write -z 2M 128k", "write -P 0x22 3M 1M");
         Files.createDirectory(dir.resolve("top"));
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "../mid.qcow2", "-F", "qcow2", "top/top.qcow2", "6M");
-        qemuIo(dir, "top/top.qcow2", "qcow2", "write -P 0x31 0 4096", "write -P 0x32 5M 4096",
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "../mid.qcow2", "-F", "qcow2", "top/top.qcow2", "6M");
+        Qemu.io(dir.resolve("top/top.qcow2"), "qcow2", "write -P 0x31 0 4096", "write -P 0x32 5M 4096",
                 "write -z 1M 4096");
         assertReadsAsQemu("top/top.qcow2");
         try (BlockImage img = open("top/top.qcow2")) {
@@ -211,10 +212,10 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void backingWithoutFormatIsProbed() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "b.qcow2", "2M");
-        qemuIo(dir, "b.qcow2", "qcow2", "write -P 0x66 0 2M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "o.qcow2", "2M");
-        qemuIo(dir, "o.qcow2", "qcow2", "write -P 0x67 4096 4096");
+        Qemu.img(dir, "create", "-f", "qcow2", "b.qcow2", "2M");
+        Qemu.io(dir.resolve("b.qcow2"), "qcow2", "write -P 0x66 0 2M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "o.qcow2", "2M");
+        Qemu.io(dir.resolve("o.qcow2"), "qcow2", "write -P 0x67 4096 4096");
         // qemu-img 7.2 insists on -F: turn the backing format extension into an unknown one (skipped)
         ImageDamage.renameExtension(dir.resolve("o.qcow2"), HeaderExtensions.BACKING_FORMAT, 0x7e570000);
         try (BlockImage img = open("o.qcow2")) {
@@ -226,8 +227,8 @@ class Qcow2ReadTest extends EngineTestBase {
     @ParameterizedTest
     @ValueSource(strings = {"off", "on"})
     void externalDataFile(String raw) throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "data_file=data.bin,data_file_raw=" + raw, "d.qcow2", "4M");
-        qemuIo(dir, "d.qcow2", "qcow2", "write -P 0x41 0 100000", "write -z 65536 65536",
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "data_file=data.bin,data_file_raw=" + raw, "d.qcow2", "4M");
+        Qemu.io(dir.resolve("d.qcow2"), "qcow2", "write -P 0x41 0 100000", "write -z 65536 65536",
                 "write -P 0x42 3M 4096");
         try (BlockImage img = open("d.qcow2")) {
             assertEquals("data.bin", ((Qcow2Image) img).extensions().dataFile());
@@ -239,8 +240,8 @@ class Qcow2ReadTest extends EngineTestBase {
     @ValueSource(ints = {1, 2, 4, 8, 16, 32, 64})
     void everyRefcountWidth(int bits) throws Exception {
         String name = "r" + bits + ".qcow2";
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "refcount_bits=" + bits, name, "2M");
-        qemuIo(dir, name, "qcow2", "write -P 0x10 4096 70000");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "refcount_bits=" + bits, name, "2M");
+        Qemu.io(dir.resolve(name), "qcow2", "write -P 0x10 4096 70000");
         try (BlockImage img = open(name)) {
             assertEquals(bits, ((Qcow2Image) img).header().refcountBits());
         }
@@ -249,8 +250,8 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void lazyRefcountsAndPreallocation() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on,preallocation=metadata", "l.qcow2", "3M");
-        qemuIo(dir, "l.qcow2", "qcow2", "write -P 0x12 1000 5000", "write -z 1M 64k");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on,preallocation=metadata", "l.qcow2", "3M");
+        Qemu.io(dir.resolve("l.qcow2"), "qcow2", "write -P 0x12 1000 5000", "write -z 1M 64k");
         try (BlockImage img = open("l.qcow2")) {
             assertTrue(((Qcow2Image) img).header().lazyRefcounts());
         }
@@ -259,19 +260,19 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void internalSnapshotsReadAsQemuReadsThem() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "s.qcow2", "4M");
-        qemuIo(dir, "s.qcow2", "qcow2", "write -P 0x01 0 1M");
-        qemuImg(dir, "snapshot", "-c", "first", "s.qcow2");
-        qemuIo(dir, "s.qcow2", "qcow2", "write -P 0x02 512k 1M", "write -z 0 4096");
-        qemuImg(dir, "snapshot", "-c", "second", "s.qcow2");
-        qemuIo(dir, "s.qcow2", "qcow2", "write -P 0x03 3M 4096", "discard 512k 64k");
+        Qemu.img(dir, "create", "-f", "qcow2", "s.qcow2", "4M");
+        Qemu.io(dir.resolve("s.qcow2"), "qcow2", "write -P 0x01 0 1M");
+        Qemu.img(dir, "snapshot", "-c", "first", "s.qcow2");
+        Qemu.io(dir.resolve("s.qcow2"), "qcow2", "write -P 0x02 512k 1M", "write -z 0 4096");
+        Qemu.img(dir, "snapshot", "-c", "second", "s.qcow2");
+        Qemu.io(dir.resolve("s.qcow2"), "qcow2", "write -P 0x03 3M 4096", "discard 512k 64k");
         assertReadsAsQemu("s.qcow2");
         try (Qcow2Image img = (Qcow2Image) open("s.qcow2")) {
             assertEquals(2, img.snapshots().size());
             assertEquals("first", img.snapshots().get(0).name());
             assertEquals("1", img.snapshots().get(0).id());
             for (String snap : new String[] {"first", "second"}) {
-                Path expected = QemuTools.toRawSnapshot(dir, "s.qcow2", snap);
+                Path expected = Qemu.snapshotToRaw(dir.resolve("s.qcow2"), snap, dir, "s.qcow2" + "." + snap + ".expected.raw");
                 try (Qcow2Image view = img.openSnapshot(snap)) {
                     DiskComparison.assertSameAsRaw(view, expected);
                 }
@@ -284,8 +285,8 @@ class Qcow2ReadTest extends EngineTestBase {
     /** The dirty and corrupt bits do not stop a read-only open (QEMU reads such images too). */
     @Test
     void dirtyAndCorruptImagesOpenReadOnly() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "dirty.qcow2", "2M");
-        qemuIo(dir, "dirty.qcow2", "qcow2", "write -P 0x3c 0 100k");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "lazy_refcounts=on", "dirty.qcow2", "2M");
+        Qemu.io(dir.resolve("dirty.qcow2"), "qcow2", "write -P 0x3c 0 100k");
         Path p = dir.resolve("dirty.qcow2");
         ImageDamage.putLong(p, 72, ImageDamage.getLong(p, 72) | Qcow2Header.INCOMPAT_DIRTY);
         assertReadsAsQemu("dirty.qcow2");
@@ -302,11 +303,11 @@ class Qcow2ReadTest extends EngineTestBase {
     @Test
     void concurrentReaders() throws Exception {
         Path src = mixedSource(2 << 20);
-        qemuImg(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", src.toString(),
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", src.toString(),
                 "cbase.qcow2");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "cbase.qcow2", "-F", "qcow2", "ctop.qcow2", "3M");
-        qemuIo(dir, "ctop.qcow2", "qcow2", "write -P 0x55 100000 300000", "write -z 1M 100000");
-        Path expected = QemuTools.toRaw(dir, "ctop.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "cbase.qcow2", "-F", "qcow2", "ctop.qcow2", "3M");
+        Qemu.io(dir.resolve("ctop.qcow2"), "qcow2", "write -P 0x55 100000 300000", "write -z 1M 100000");
+        Path expected = Qemu.toRaw(dir.resolve("ctop.qcow2"));
         byte[] want = Files.readAllBytes(expected);
         try (BlockImage img = open("ctop.qcow2")) {
             var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
@@ -341,11 +342,11 @@ class Qcow2ReadTest extends EngineTestBase {
 
     @Test
     void writesToAReadOnlyOpenAreRefused() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "w.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "w.qcow2", "1M");
         try (BlockImage img = open("w.qcow2")) {
             IOException w = assertThrows(IOException.class, () -> Futures.await(img.write(0, ByteBuffer.allocate(1))));
             assertInstanceOf(ImageException.class, w);
-            assertEquals(ImageException.EROFS, ((ImageException) w).errno());
+            assertEquals(Errno.EROFS, ((ImageException) w).errno());
         }
     }
 

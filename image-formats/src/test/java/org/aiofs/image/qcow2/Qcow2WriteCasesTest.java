@@ -1,7 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +10,10 @@ import java.util.regex.Pattern;
 
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
-import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.EngineTestBase;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
+import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,42 +27,42 @@ class Qcow2WriteCasesTest extends EngineTestBase {
     }
 
     private String map(String image) throws Exception {
-        return QemuTools.run(dir, "qemu-img", "map", "--output=json", image).replace(" ", "");
+        return Tool.ok(dir, "qemu-img", "map", "--output=json", image).replace(" ", "");
     }
 
     /** A 10-byte write into an extended-L2 cluster allocates one 2 KiB subcluster; the rest still reads the backing file. */
     @Test
     void extendedL2WritesOnlyTheTouchedSubcluster() throws Exception {
-        qemuImg(dir, "create", "-f", "raw", "b.raw", "1M");
-        qemuIo(dir, "b.raw", "raw", "write -P 1 0 1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "extended_l2=on", "-b", "b.raw", "-F", "raw", "x.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "raw", "b.raw", "1M");
+        Qemu.io(dir.resolve("b.raw"), "raw", "write -P 1 0 1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "extended_l2=on", "-b", "b.raw", "-F", "raw", "x.qcow2", "1M");
         try (BlockImage img = openWritable("x.qcow2")) {
             Futures.await(img.write(4100, WriteWorkload.pattern(10, 3)));
         }
         String map = map("x.qcow2");
         assertTrue(map.contains("{\"start\":4096,\"length\":2048,\"depth\":0,"), map);
         assertTrue(map.contains("{\"start\":0,\"length\":4096,\"depth\":1,"), map);
-        qemuImg(dir, "check", "x.qcow2");
-        qemuIo(dir, "x.qcow2", "qcow2", "read -P 1 0 4100", "read -P 1 4110 1044466");
+        Qemu.img(dir, "check", "x.qcow2");
+        Qemu.io(dir.resolve("x.qcow2"), "qcow2", "read -P 1 0 4100", "read -P 1 4110 1044466");
     }
 
     /** A partial write into a compressed cluster: decompressed, rewritten elsewhere, the compressed sectors released. */
     @Test
     void compressedClusterIsRewrittenAndReleased() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "c.qcow2", "1M");
-        qemuIo(dir, "c.qcow2", "qcow2", "write -c -P 3 0 64k", "write -c -P 4 64k 64k");
+        Qemu.img(dir, "create", "-f", "qcow2", "c.qcow2", "1M");
+        Qemu.io(dir.resolve("c.qcow2"), "qcow2", "write -c -P 3 0 64k", "write -c -P 4 64k 64k");
         assertEquals(100, compressedPercent("c.qcow2"));
         try (BlockImage img = openWritable("c.qcow2")) {
             Futures.await(img.write(1000, ByteBuffer.allocateDirect(10)));
         }
         assertEquals(50, compressedPercent("c.qcow2"));
-        qemuImg(dir, "check", "c.qcow2");
-        qemuIo(dir, "c.qcow2", "qcow2", "read -P 3 0 1000", "read -P 0 1000 10", "read -P 3 1010 64526",
+        Qemu.img(dir, "check", "c.qcow2");
+        Qemu.io(dir.resolve("c.qcow2"), "qcow2", "read -P 3 0 1000", "read -P 0 1000 10", "read -P 3 1010 64526",
                 "read -P 4 64k 64k");
     }
 
     private int compressedPercent(String image) throws Exception {
-        String out = QemuTools.run(dir, "qemu-img", "check", image);
+        String out = Tool.ok(dir, "qemu-img", "check", image);
         Matcher m = Pattern.compile("([0-9.]+)% compressed clusters").matcher(out);
         assertTrue(m.find(), out);
         return (int) Double.parseDouble(m.group(1));
@@ -71,27 +71,27 @@ class Qcow2WriteCasesTest extends EngineTestBase {
     /** Writing over a cluster an internal snapshot shares copies it (and its L2 table); the snapshot keeps its data. */
     @Test
     void sharedClusterIsCopiedNotOverwritten() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "s.qcow2", "1M");
-        qemuIo(dir, "s.qcow2", "qcow2", "write -P 5 0 128k");
-        qemuImg(dir, "snapshot", "-c", "snap", "s.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "s.qcow2", "1M");
+        Qemu.io(dir.resolve("s.qcow2"), "qcow2", "write -P 5 0 128k");
+        Qemu.img(dir, "snapshot", "-c", "snap", "s.qcow2");
         try (BlockImage img = openWritable("s.qcow2")) {
             Futures.await(img.write(70_000, ByteBuffer.allocateDirect(100)));
             Futures.await(img.discard(0, 65536));
         }
-        qemuImg(dir, "check", "s.qcow2");
-        qemuIo(dir, "s.qcow2", "qcow2", "read -P 0 0 64k", "read -P 5 64k 4464", "read -P 0 70000 100",
+        Qemu.img(dir, "check", "s.qcow2");
+        Qemu.io(dir.resolve("s.qcow2"), "qcow2", "read -P 0 0 64k", "read -P 5 64k 4464", "read -P 0 70000 100",
                 "read -P 5 70100 60972");
-        Path snap = QemuTools.toRawSnapshot(dir, "s.qcow2", "snap");
-        qemuIo(dir, snap.toString(), "raw", "read -P 5 0 128k", "read -P 0 128k 896k");
+        Path snap = Qemu.snapshotToRaw(dir.resolve("s.qcow2"), "snap", dir, "s.qcow2" + "." + "snap" + ".expected.raw");
+        Qemu.io(dir.resolve(snap.toString()), "raw", "read -P 5 0 128k", "read -P 0 128k 896k");
     }
 
     /** v3 zero writes: the zero flag; with unmap the cluster is released, without it stays allocated. */
     @Test
     void zeroWritesUseTheZeroFlag() throws Exception {
-        qemuImg(dir, "create", "-f", "raw", "b.raw", "1M");
-        qemuIo(dir, "b.raw", "raw", "write -P 1 0 1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "b.raw", "-F", "raw", "z.qcow2", "1M");
-        qemuIo(dir, "z.qcow2", "qcow2", "write -P 2 0 256k");
+        Qemu.img(dir, "create", "-f", "raw", "b.raw", "1M");
+        Qemu.io(dir.resolve("b.raw"), "raw", "write -P 1 0 1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "b.raw", "-F", "raw", "z.qcow2", "1M");
+        Qemu.io(dir.resolve("z.qcow2"), "qcow2", "write -P 2 0 256k");
         try (BlockImage img = openWritable("z.qcow2")) {
             Futures.await(img.writeZeroes(0, 65536, false));
             Futures.await(img.writeZeroes(65536, 65536, true));
@@ -102,51 +102,51 @@ class Qcow2WriteCasesTest extends EngineTestBase {
                 + "\"data\":false,\"offset\""), "zero flag, cluster kept: " + map);
         assertTrue(map.contains("{\"start\":65536,\"length\":65536,\"depth\":0,\"present\":true,\"zero\":true,"
                 + "\"data\":false}"), "zero flag, cluster released: " + map);
-        qemuImg(dir, "check", "z.qcow2");
-        qemuIo(dir, "z.qcow2", "qcow2", "read -P 0 0 128k", "read -P 2 128k 128k", "read -P 1 256k 256k",
+        Qemu.img(dir, "check", "z.qcow2");
+        Qemu.io(dir.resolve("z.qcow2"), "qcow2", "read -P 0 0 128k", "read -P 2 128k 128k", "read -P 1 256k 256k",
                 "read -P 0 512k 64k", "read -P 1 576k 448k");
     }
 
     /** v2 has no zero flag: with a backing file zeroes are written as data. */
     @Test
     void version2ZeroWritesOverBackingWriteData() throws Exception {
-        qemuImg(dir, "create", "-f", "raw", "b.raw", "1M");
-        qemuIo(dir, "b.raw", "raw", "write -P 1 0 1M");
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "-b", "b.raw", "-F", "raw", "v2.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "raw", "b.raw", "1M");
+        Qemu.io(dir.resolve("b.raw"), "raw", "write -P 1 0 1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "compat=0.10", "-b", "b.raw", "-F", "raw", "v2.qcow2", "1M");
         try (BlockImage img = openWritable("v2.qcow2")) {
             Futures.await(img.discard(64 << 10, 128 << 10));
             Futures.await(img.writeZeroes(300_000, 5000, true));
         }
-        qemuImg(dir, "check", "v2.qcow2");
-        qemuIo(dir, "v2.qcow2", "qcow2", "read -P 1 0 64k", "read -P 0 64k 128k", "read -P 1 192k 103392",
+        Qemu.img(dir, "check", "v2.qcow2");
+        Qemu.io(dir.resolve("v2.qcow2"), "qcow2", "read -P 1 0 64k", "read -P 0 64k 128k", "read -P 1 192k 103392",
                 "read -P 0 300000 5000", "read -P 1 305000 743576");
     }
 
     /** A discard over hundreds of L2 tables (512-byte clusters) is committed table by table. */
     @Test
     void hugeDiscardAcrossManyTables() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,preallocation=metadata", "h.qcow2", "8M");
-        qemuIo(dir, "h.qcow2", "qcow2", "write -P 7 0 8M");
-        qemuImg(dir, "snapshot", "-c", "keep", "h.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "cluster_size=512,preallocation=metadata", "h.qcow2", "8M");
+        Qemu.io(dir.resolve("h.qcow2"), "qcow2", "write -P 7 0 8M");
+        Qemu.img(dir, "snapshot", "-c", "keep", "h.qcow2");
         try (BlockImage img = openWritable("h.qcow2")) {
             Futures.await(img.discard(100, (8 << 20) - 1000));
             Futures.await(img.writeZeroes(0, 4 << 20, false));
         }
-        qemuImg(dir, "check", "h.qcow2");
-        qemuIo(dir, "h.qcow2", "qcow2", "read -P 0 0 8387708", "read -P 7 8387708 900");
-        Path snap = QemuTools.toRawSnapshot(dir, "h.qcow2", "keep");
-        qemuIo(dir, snap.toString(), "raw", "read -P 7 0 8M");
+        Qemu.img(dir, "check", "h.qcow2");
+        Qemu.io(dir.resolve("h.qcow2"), "qcow2", "read -P 0 0 8387708", "read -P 7 8387708 900");
+        Path snap = Qemu.snapshotToRaw(dir.resolve("h.qcow2"), "keep", dir, "h.qcow2" + "." + "keep" + ".expected.raw");
+        Qemu.io(dir.resolve(snap.toString()), "raw", "read -P 7 0 8M");
     }
 
     /** data_file_raw: the data file itself is the disk, byte for byte. */
     @Test
     void rawExternalDataFileHoldsTheDisk() throws Exception {
-        qemuImg(dir, "create", "-f", "qcow2", "-o", "data_file=d.bin,data_file_raw=on", "e.qcow2", "1M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-o", "data_file=d.bin,data_file_raw=on", "e.qcow2", "1M");
         try (BlockImage img = openWritable("e.qcow2")) {
             Futures.await(img.write(12345, WriteWorkload.pattern(100_000, 9)));
             Futures.await(img.writeZeroes(65536, 65536, true));
         }
-        qemuImg(dir, "check", "e.qcow2");
-        qemuImg(dir, "compare", "-f", "qcow2", "-F", "raw", "e.qcow2", "d.bin");
+        Qemu.img(dir, "check", "e.qcow2");
+        Qemu.img(dir, "compare", "-f", "qcow2", "-F", "raw", "e.qcow2", "d.bin");
     }
 }

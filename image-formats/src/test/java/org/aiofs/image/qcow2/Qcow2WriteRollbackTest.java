@@ -1,6 +1,5 @@
 package org.aiofs.image.qcow2;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -14,6 +13,8 @@ import java.util.Random;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.aiofs.image.open.ImageOpener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class Qcow2WriteRollbackTest {
         new Random(1).nextBytes(base);
         Path backing = dir.resolve("base.raw");
         Files.write(backing, base);
-        qemuImg(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "top.qcow2", "4M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "top.qcow2", "4M");
         try (FaultyEngine engine = new FaultyEngine(new ThreadPoolEngine(2));
                 BlockImage img = new ImageOpener(engine).open(dir.resolve("top.qcow2"), "qcow2", false)) {
             engine.arm(FaultyEngine.readsOf(backing), FaultyEngine.Fault.EIO, 0, true);
@@ -45,8 +46,8 @@ class Qcow2WriteRollbackTest {
             engine.disarm();
             Futures.await(img.flush());
         }
-        QemuTools.run(dir, "qemu-img", "check", "top.qcow2");
-        byte[] after = Files.readAllBytes(QemuTools.toRaw(dir, "top.qcow2"));
+        Tool.ok(dir, "qemu-img", "check", "top.qcow2");
+        byte[] after = Files.readAllBytes(Qemu.toRaw(dir.resolve("top.qcow2")));
         assertArrayEquals(Arrays.copyOfRange(base, CLUSTER, 3 * CLUSTER), Arrays.copyOfRange(after, CLUSTER, 3 * CLUSTER),
                 "a failed write left a cluster linked to data never written");
     }

@@ -1,5 +1,7 @@
 package org.aiofs.image.qcow2;
 
+import org.aiofs.testing.Tool;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -187,14 +189,8 @@ class WriterFuzzTest {
     private static void judgedByQemu(Path image, byte[] model) throws IOException {
         Path raw = scratch.resolve("model.raw");
         Files.write(raw, model);
-        try {
-            QemuTools.run(scratch, "qemu-img", "check", image.toString());
-            QemuTools.run(scratch, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(),
-                    raw.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        Tool.ok(scratch, "qemu-img", "check", image.toString());
+        Tool.ok(scratch, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(), raw.toString());
         assertTrue(Files.deleteIfExists(raw));
     }
 }

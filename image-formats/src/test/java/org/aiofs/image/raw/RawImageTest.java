@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.aiofs.aio.Futures;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.engine.ThreadPoolEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.BlockStatus;
 import org.aiofs.image.ImageException;
 import org.junit.jupiter.api.AfterEach;
@@ -58,10 +59,10 @@ class RawImageTest {
         try (RawImage image = new RawImage(HostFile.open(file, true, false), engine)) {
             ImageException outside = assertThrows(ImageException.class,
                     () -> Futures.await(image.read(SIZE - 1, ByteBuffer.allocate(2))));
-            assertEquals(ImageException.EINVAL, outside.errno());
+            assertEquals(Errno.EINVAL, outside.errno());
             ImageException ro = assertThrows(ImageException.class,
                     () -> Futures.await(image.write(0, ByteBuffer.allocate(2))));
-            assertEquals(ImageException.EROFS, ro.errno());
+            assertEquals(Errno.EROFS, ro.errno());
         }
     }
 

@@ -1,7 +1,7 @@
 package org.aiofs.image.vdi;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,8 +27,8 @@ class VdiMalformedTest extends EngineTestBase {
     @BeforeEach
     void makeImage() throws Exception {
         image = dir.resolve("bad.vdi");
-        qemuImg(dir, "create", "-f", "vdi", image.toString(), "8M");
-        qemuIo(dir, "bad.vdi", "vdi", "write -P 1 0 3M");
+        Qemu.img(dir, "create", "-f", "vdi", image.toString(), "8M");
+        Qemu.io(dir.resolve("bad.vdi"), "vdi", "write -P 1 0 3M");
     }
 
     /** Each row: the little-endian 32-bit field at an offset, its new value, and what the message names. */

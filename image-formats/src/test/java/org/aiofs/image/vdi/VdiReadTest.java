@@ -1,7 +1,5 @@
 package org.aiofs.image.vdi;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.RandomAccessFile;
@@ -16,7 +14,7 @@ import org.aiofs.image.blockmap.SparseComparison;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,13 +28,13 @@ class VdiReadTest extends EngineTestBase {
     @ParameterizedTest
     @CsvSource({"off, 10M", "on, 10M", "off, 10000000", "on, 33554433", "off, 300G"})
     void readsAsQemuConvertsIt(String isStatic, String size) throws Exception {
-        qemuImg(dir, "create", "-f", "vdi", "-o", "static=" + isStatic, "d.vdi", size);
-        long virtualSize = Qemu.info(dir, "d.vdi").get("virtual-size").asLong();
+        Qemu.img(dir, "create", "-f", "vdi", "-o", "static=" + isStatic, "d.vdi", size);
+        long virtualSize = Qemu.info(dir.resolve("d.vdi")).get("virtual-size").asLong();
         long last = virtualSize - 70000;
-        qemuIo(dir, "d.vdi", "vdi", "write -P 0x11 0 5000", "write -P 0x22 1048000 4096",
+        Qemu.io(dir.resolve("d.vdi"), "vdi", "write -P 0x11 0 5000", "write -P 0x22 1048000 4096",
                 "write -P 0x33 5M 3M", "write -P 0x44 " + last + " 70000");
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-O", "raw", "d.vdi", expected.toString());
+        Qemu.img(dir, "convert", "-O", "raw", "d.vdi", expected.toString());
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve("d.vdi"), null, true)) {
             assertEquals("vdi", img.format());
             assertEquals(virtualSize, img.size());
@@ -56,7 +54,7 @@ class VdiReadTest extends EngineTestBase {
         new Random(5).nextBytes(data);
         Path raw = dir.resolve("src.raw");
         Files.write(raw, data);
-        qemuImg(dir, "convert", "-f", "raw", "-O", "vdi", raw.toString(), "d.vdi");
+        Qemu.img(dir, "convert", "-f", "raw", "-O", "vdi", raw.toString(), "d.vdi");
         // block 2 discarded (VirtualBox's 0xfffffffe): it reads as zeroes
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("d.vdi").toFile(), "rw")) {
             f.seek(0x200 + 2 * 4);
@@ -68,7 +66,7 @@ class VdiReadTest extends EngineTestBase {
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve("d.vdi"), null, true)) {
             DiskComparison.assertSameAsRaw(img, expected);
         }
-        qemuImg(dir, "convert", "-O", "raw", "d.vdi", "qemu.raw");
+        Qemu.img(dir, "convert", "-O", "raw", "d.vdi", "qemu.raw");
         assertEquals(-1, Files.mismatch(expected, dir.resolve("qemu.raw")), "QEMU reads it so too");
     }
 }

@@ -1,7 +1,7 @@
 package org.aiofs.image.vhdx;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,12 +54,12 @@ class VhdxDifferencingTest extends EngineTestBase {
         parentDisk = new byte[SIZE];
         new Random(17).nextBytes(parentDisk);
         Files.write(dir.resolve("p.raw"), parentDisk);
-        qemuImg(dir, "convert", "-f", "raw", "-O", "vhdx", "-o", "block_size=1M", "p.raw", "p.vhdx");
+        Qemu.img(dir, "convert", "-f", "raw", "-O", "vhdx", "-o", "block_size=1M", "p.raw", "p.vhdx");
         parent = dir.resolve("p.vhdx");
-        qemuImg(dir, "create", "-f", "vhdx", "-o", "block_size=1M", "c.vhdx", String.valueOf(SIZE));
-        qemuIo(dir, "c.vhdx", "vhdx", "write -P 0x81 512 4096", "write -P 0x82 2M 1M",
+        Qemu.img(dir, "create", "-f", "vhdx", "-o", "block_size=1M", "c.vhdx", String.valueOf(SIZE));
+        Qemu.io(dir.resolve("c.vhdx"), "vhdx", "write -P 0x81 512 4096", "write -P 0x82 2M 1M",
                 "write -P 0x83 5345280 51200");
-        qemuImg(dir, "convert", "-O", "raw", "c.vhdx", "c.raw");
+        Qemu.img(dir, "convert", "-O", "raw", "c.vhdx", "c.raw");
         child = dir.resolve("c.vhdx");
         childDisk = Files.readAllBytes(dir.resolve("c.raw"));
         bitmap = new byte[BLOCK];

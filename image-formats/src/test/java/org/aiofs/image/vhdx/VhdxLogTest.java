@@ -1,7 +1,6 @@
 package org.aiofs.image.vhdx;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.aio.nativeio.Errno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +16,8 @@ import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,25 +33,25 @@ class VhdxLogTest extends EngineTestBase {
     @Test
     void aLogThatNeedsReplayingIsRefusedUntilReplayed() throws Exception {
         Path image = dir.resolve("d.vhdx");
-        qemuImg(dir, "create", "-f", "vhdx", "-o", "block_size=1M", image.toString(), "16M");
-        qemuIo(dir, "d.vhdx", "vhdx", "write -P 0x31 0 3M");
+        Qemu.img(dir, "create", "-f", "vhdx", "-o", "block_size=1M", image.toString(), "16M");
+        Qemu.io(dir.resolve("d.vhdx"), "vhdx", "write -P 0x31 0 3M");
         long batOffset = VhdxEdits.batOffset(image);
         ByteBuffer batSector = VhdxEdits.read(image, batOffset, 4096);
         batSector.putLong(8, 2); // block 1: ZERO once the log is replayed
         byte[] guid = MsGuid.of("0C7F1B0E-3A55-4C7B-9E0D-5B1A2C3D4E5F");
         VhdxEdits.logEntry(image, guid, batOffset, batSector.array());
 
-        Qemu.Run qemu = Qemu.run(dir, "qemu-img", "info", "d.vhdx");
-        assertTrue(qemu.exit() != 0, "qemu-img refuses the dirty log read-only too");
+        Tool.Result qemu = Tool.run(dir, "qemu-img", "info", "d.vhdx");
+        assertTrue(qemu.exitCode() != 0, "qemu-img refuses the dirty log read-only too");
         ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(image, null, true));
         assertTrue(e.getMessage().startsWith(image + ": ") && e.getMessage().contains("log")
                 && e.getMessage().contains("qemu-img check -r all " + image), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
-        assertEquals(ImageException.EROFS, e.errno());
+        assertEquals(Errno.EROFS, e.errno());
 
-        Qemu.run(dir, "qemu-img", "check", "-r", "all", "d.vhdx");
+        Tool.run(dir, "qemu-img", "check", "-r", "all", "d.vhdx");
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
+        Qemu.img(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
         byte[] disk = Files.readAllBytes(expected);
         assertEquals(0, disk[(1 << 20) + 5], "the replayed entry made block 1 a zero block");
         assertEquals(0x31, disk[5]);
@@ -63,14 +63,14 @@ class VhdxLogTest extends EngineTestBase {
     @Test
     void aLogGuidWithoutValidEntriesIsAnEmptyLog() throws Exception {
         Path image = dir.resolve("d.vhdx");
-        qemuImg(dir, "create", "-f", "vhdx", image.toString(), "8M");
-        qemuIo(dir, "d.vhdx", "vhdx", "write -P 0x31 0 1M");
+        Qemu.img(dir, "create", "-f", "vhdx", image.toString(), "8M");
+        Qemu.io(dir.resolve("d.vhdx"), "vhdx", "write -P 0x31 0 1M");
         byte[] guid = MsGuid.of("11111111-2222-4333-8444-555555555555");
         for (int which = 1; which <= 2; which++) {
             VhdxEdits.header(image, which, h -> h.put(48, guid));
         }
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
+        Qemu.img(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
         try (BlockImage img = new ImageOpener(engine).open(image, null, true)) {
             DiskComparison.assertSameAsRaw(img, expected);
         }

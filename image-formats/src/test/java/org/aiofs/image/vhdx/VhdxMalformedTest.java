@@ -1,7 +1,7 @@
 package org.aiofs.image.vhdx;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,8 +31,8 @@ class VhdxMalformedTest extends EngineTestBase {
     @BeforeEach
     void makeImage() throws Exception {
         image = dir.resolve("bad.vhdx");
-        qemuImg(dir, "create", "-f", "vhdx", "-o", "block_size=1M", image.toString(), "8M");
-        qemuIo(dir, "bad.vhdx", "vhdx", "write -P 1 0 2M");
+        Qemu.img(dir, "create", "-f", "vhdx", "-o", "block_size=1M", image.toString(), "8M");
+        Qemu.io(dir.resolve("bad.vhdx"), "vhdx", "write -P 1 0 2M");
         bat = VhdxEdits.batOffset(image);
         meta = VhdxEdits.metadataOffset(image);
     }

@@ -1,7 +1,5 @@
 package org.aiofs.image.vhdx;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
@@ -15,7 +13,7 @@ import org.aiofs.image.blockmap.SparseComparison;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,14 +37,14 @@ class VhdxReadTest extends EngineTestBase {
         "dynamic, 1M, 1M, on, 9G"})
     void readsAsQemuConvertsIt(String subformat, String blockSize, String logSize, String zero, String size)
             throws Exception {
-        qemuImg(dir, "create", "-f", "vhdx", "-o", "subformat=" + subformat + ",block_size=" + blockSize
+        Qemu.img(dir, "create", "-f", "vhdx", "-o", "subformat=" + subformat + ",block_size=" + blockSize
                 + ",log_size=" + logSize + ",block_state_zero=" + zero, "d.vhdx", size);
-        long virtualSize = Qemu.info(dir, "d.vhdx").get("virtual-size").asLong();
+        long virtualSize = Qemu.info(dir.resolve("d.vhdx")).get("virtual-size").asLong();
         long last = virtualSize - 70000;
-        qemuIo(dir, "d.vhdx", "vhdx", "write -P 0x11 0 5000", "write -P 0x22 1048000 4096",
+        Qemu.io(dir.resolve("d.vhdx"), "vhdx", "write -P 0x11 0 5000", "write -P 0x22 1048000 4096",
                 "write -P 0x33 5M 3M", "write -P 0x44 " + last + " 70000");
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
+        Qemu.img(dir, "convert", "-O", "raw", "d.vhdx", expected.toString());
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve("d.vhdx"), null, true)) {
             assertEquals("vhdx", img.format());
             assertEquals(virtualSize, img.size());
@@ -56,7 +54,7 @@ class VhdxReadTest extends EngineTestBase {
                 SparseComparison.assertSameAsRaw(img, expected, 5L << 20, last - 1000);
             }
             ImageInfo info = ImageDrivers.describe(img);
-            assertEquals(Qemu.info(dir, "d.vhdx").get("cluster-size").asInt(), info.clusterSize());
+            assertEquals(Qemu.info(dir.resolve("d.vhdx")).get("cluster-size").asInt(), info.clusterSize());
         }
     }
 
@@ -67,7 +65,7 @@ class VhdxReadTest extends EngineTestBase {
         java.util.Arrays.fill(data, 4 << 20, 6 << 20, (byte) 0);
         Path raw = dir.resolve("src.raw");
         Files.write(raw, data);
-        qemuImg(dir, "convert", "-f", "raw", "-O", "vhdx", "-o", "block_size=1M", raw.toString(), "d.vhdx");
+        Qemu.img(dir, "convert", "-f", "raw", "-O", "vhdx", "-o", "block_size=1M", raw.toString(), "d.vhdx");
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve("d.vhdx"), null, true)) {
             DiskComparison.assertSameAsRaw(img, raw);
         }

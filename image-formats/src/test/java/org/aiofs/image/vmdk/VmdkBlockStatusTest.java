@@ -10,7 +10,8 @@ import org.aiofs.image.BlockStatus;
 import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.QemuMap;
 import org.aiofs.image.open.ImageOpener;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class VmdkBlockStatusTest extends EngineTestBase {
     }
 
     private void assertAgreesWithQemuMap(String name, int minRuns) throws Exception {
-        String map = Qemu.ok(dir, "qemu-img", "map", "--output=json", name);
+        String map = Tool.ok(dir, "qemu-img", "map", "--output=json", name);
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve(name), null, true)) {
             boolean[] zero = QemuMap.flags(map, img.size(), UNIT, QemuMap.Flag.ZERO);
             int runs = QemuMap.assertStatusMatches(img, zero, UNIT, BlockStatus.Kind.ZERO, map);

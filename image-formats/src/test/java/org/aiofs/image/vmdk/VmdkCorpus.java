@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 
 /**
  * VMDK disks made by qemu-img and qemu-io, each with what QEMU reads from it (qemu-img convert
@@ -32,7 +33,7 @@ public final class VmdkCorpus {
         }
         create.add(name);
         create.add(size);
-        Qemu.ok(dir, create.toArray(String[]::new));
+        Tool.ok(dir, create.toArray(String[]::new));
         io(dir, name, writes);
         return dir.resolve(name);
     }
@@ -48,7 +49,7 @@ public final class VmdkCorpus {
             io.add(w);
         }
         io.add(name);
-        String out = Qemu.ok(dir, io.toArray(String[]::new));
+        String out = Tool.ok(dir, io.toArray(String[]::new));
         if (out.contains("error") || out.contains("failed")) {
             throw new AssertionError("qemu-io reported: " + out);
         }
@@ -57,14 +58,14 @@ public final class VmdkCorpus {
     /** {@code qemu-img convert -O vmdk -o OPTIONS SOURCE NAME}. */
     public static Path convert(Path dir, Path source, String name, String options)
             throws IOException, InterruptedException {
-        Qemu.ok(dir, "qemu-img", "convert", "-O", "vmdk", "-o", options, source.toString(), name);
+        Tool.ok(dir, "qemu-img", "convert", "-O", "vmdk", "-o", options, source.toString(), name);
         return dir.resolve(name);
     }
 
     /** What QEMU reads from the disk. */
     public static Path expected(Path image) throws IOException, InterruptedException {
         Path raw = image.resolveSibling(image.getFileName() + ".expected.raw");
-        Qemu.ok(image.getParent(), "qemu-img", "convert", "-O", "raw", image.toString(), raw.toString());
+        Tool.ok(image.getParent(), "qemu-img", "convert", "-O", "raw", image.toString(), raw.toString());
         return raw;
     }
 

@@ -21,7 +21,8 @@ import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.CrashRecordingEngine;
 import org.aiofs.image.qcow2.WriteWorkload;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -85,7 +86,7 @@ class VmdkCrashOrderingTest {
         } finally {
             engine.close();
         }
-        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        Tool.ok(dir, "qemu-img", "check", image.toString());
         int writes = engine.writeCount();
         List<Integer> cuts = new ArrayList<>(engine.cutsBeforeFlushes());
         Collections.shuffle(cuts, random);
@@ -97,10 +98,10 @@ class VmdkCrashOrderingTest {
         Path crashed = dir.resolve("crashed.vmdk");
         for (int cut : cuts) {
             engine.crashImage(base, crashed, cut, random);
-            Qemu.Run check = Qemu.run(dir, "qemu-img", "check", crashed.toString());
-            if (check.exit() != 0) {
+            Tool.Result check = Tool.run(dir, "qemu-img", "check", crashed.toString());
+            if (check.exitCode() != 0) {
                 fail(kind + ": a cut before write " + cut + " of " + writes + " leaves an image qemu-img check"
-                        + " rejects (exit " + check.exit() + "):\n" + check.out());
+                        + " rejects (exit " + check.exitCode() + "):\n" + check.describe());
             }
             Path qemuRead = expected(crashed);
             assertGuestCouldSee(kind, cut, engine.flushedBefore(cut), initial, ops, Files.readAllBytes(qemuRead));

@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk;
 
+import org.aiofs.aio.nativeio.Errno;
 import static org.aiofs.image.vmdk.VmdkCorpus.convert;
 import static org.aiofs.image.vmdk.VmdkCorpus.create;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +59,7 @@ class VmdkMalformedTest extends EngineTestBase {
             IOException e = assertThrows(IOException.class, () -> Futures.await(img.read(offset,
                     ByteBuffer.allocate(4096))));
             assertInstanceOf(ImageException.class, e);
-            assertEquals(ImageException.EIO, ((ImageException) e).errno());
+            assertEquals(Errno.EIO, ((ImageException) e).errno());
             assertOneLine(e, image, expected);
         }
     }
@@ -67,7 +68,7 @@ class VmdkMalformedTest extends EngineTestBase {
     void unsupportedVersion() throws Exception {
         Path p = sparse("v.vmdk");
         VmdkDamage.putInt(p, VmdkDamage.VERSION, 4);
-        assertEquals(ImageException.ENOTSUP, refused(p, "VMDK version 4 is not supported").errno());
+        assertEquals(Errno.ENOTSUP, refused(p, "VMDK version 4 is not supported").errno());
     }
 
     @Test
@@ -119,7 +120,7 @@ class VmdkMalformedTest extends EngineTestBase {
     void compressionAndNewlineChecks() throws Exception {
         Path alg = sparse("alg.vmdk");
         VmdkDamage.putShort(alg, VmdkDamage.COMPRESS_ALGORITHM, 7);
-        assertEquals(ImageException.ENOTSUP, refused(alg, "compressAlgorithm 7 is not supported").errno());
+        assertEquals(Errno.ENOTSUP, refused(alg, "compressAlgorithm 7 is not supported").errno());
         Path nl = sparse("nl.vmdk");
         VmdkDamage.put(nl, VmdkDamage.NEWLINES, new byte[] {'\n', ' ', '\n', 0}); // \r\n became \n
         refused(nl, "newline check bytes are damaged");
@@ -212,7 +213,7 @@ class VmdkMalformedTest extends EngineTestBase {
         refused(none, "the descriptor names no extent");
         Path se = VmdkHandMade.descriptor(dir.resolve("se.vmdk"), "seSparse", "RW 8 SESPARSE \"inner.vmdk\"\n",
                 false);
-        assertEquals(ImageException.ENOTSUP, refused(se, "seSparse extent \"inner.vmdk\" is not supported").errno());
+        assertEquals(Errno.ENOTSUP, refused(se, "seSparse extent \"inner.vmdk\" is not supported").errno());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk;
 
+import org.aiofs.aio.nativeio.Errno;
 import static org.aiofs.image.vmdk.VmdkCorpus.create;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,7 +51,7 @@ class VmdkProbeTest extends EngineTestBase {
         }
         Path stream = create(dir, "s.vmdk", "subformat=streamOptimized", "1M");
         ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(stream, null, false));
-        assertEquals(ImageException.EROFS, e.errno());
+        assertEquals(Errno.EROFS, e.errno());
         assertTrue(e.getMessage().contains("s.vmdk") && e.getMessage().contains("--read-only"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
     }

@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk;
 
+import org.aiofs.aio.nativeio.Errno;
 import static org.aiofs.image.vmdk.VmdkCorpus.convert;
 import static org.aiofs.image.vmdk.VmdkCorpus.create;
 import static org.aiofs.image.vmdk.VmdkCorpus.expected;
@@ -19,7 +20,8 @@ import org.aiofs.image.ImageException;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
 import org.aiofs.image.qcow2.WriteWorkload;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +45,8 @@ class VmdkWriteTest extends EngineTestBase {
         try (BlockImage img = opener.open(image, "vmdk", false); BlockImage raw = opener.open(model, "raw", false)) {
             new WriteWorkload(seed, GRAIN).run(img, raw, operations);
         }
-        Qemu.ok(dir, "qemu-img", "check", image.toString());
-        Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
+        Tool.ok(dir, "qemu-img", "check", image.toString());
+        Tool.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
         try (BlockImage img = opener.open(image, null, true)) {
             DiskComparison.assertSameAsRaw(img, model);
         }
@@ -77,12 +79,12 @@ class VmdkWriteTest extends EngineTestBase {
         try (BlockImage img = new ImageOpener(engine).open(base, "vmdk", false)) {
             Futures.await(img.write(4096, ByteBuffer.wrap(new byte[] {1, 2, 3})));
         }
-        long after = Qemu.info(dir, base.toString()).at("/format-specific/data/cid").asLong();
+        long after = Qemu.info(base).at("/format-specific/data/cid").asLong();
         assertNotEquals(before, after, "QEMU reads a new CID");
         ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(child, null, true));
         assertTrue(e.getMessage().contains("is not the CID of the parent"), e.getMessage());
-        Qemu.Run qemu = Qemu.run(dir, "qemu-img", "convert", "-O", "raw", child.toString(), "c.raw");
-        assertNotEquals(0, qemu.exit(), "QEMU refuses to read through the changed parent too");
+        Tool.Result qemu = Tool.run(dir, "qemu-img", "convert", "-O", "raw", child.toString(), "c.raw");
+        assertNotEquals(0, qemu.exitCode(), "QEMU refuses to read through the changed parent too");
     }
 
     @Test
@@ -94,10 +96,10 @@ class VmdkWriteTest extends EngineTestBase {
             Futures.await(img.writeZeroes(7 * GRAIN + 100, 1000, false)); // not whole: zeroes are written
         }
         assertEquals(size, Files.size(image), "zeroed grains are entries, not data");
-        String map = Qemu.ok(dir, "qemu-img", "map", "--output=json", image.toString());
+        String map = Tool.ok(dir, "qemu-img", "map", "--output=json", image.toString());
         assertTrue(map.contains("\"start\": 65536, \"length\": 262144, \"depth\": 0, \"present\": true, \"zero\": true,"
                 + " \"data\": false"), map);
-        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        Tool.ok(dir, "qemu-img", "check", image.toString());
     }
 
     @Test
@@ -118,8 +120,8 @@ class VmdkWriteTest extends EngineTestBase {
         }
         assertTrue(VmdkDamage.getInt(image, secondTable) != 0, "the directory links the new table");
         assertEquals(VmdkDamage.getInt(image, rgd) != 0, true, "so does the redundant directory");
-        Qemu.ok(dir, "qemu-img", "check", image.toString());
-        Qemu.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
+        Tool.ok(dir, "qemu-img", "check", image.toString());
+        Tool.ok(dir, "qemu-img", "compare", "-f", "vmdk", "-F", "raw", image.toString(), model.toString());
     }
 
     /**
@@ -171,7 +173,7 @@ class VmdkWriteTest extends EngineTestBase {
                 assertTrue(r.get() >= 50);
             }
         }
-        Qemu.ok(dir, "qemu-img", "check", image.toString());
+        Tool.ok(dir, "qemu-img", "check", image.toString());
         byte[] all = Files.readAllBytes(expected(image));
         for (int g = 0; g < grains; g++) {
             assertEquals((byte) (g + 1), all[g * GRAIN + 100], "grain " + g);
@@ -206,7 +208,7 @@ class VmdkWriteTest extends EngineTestBase {
                 "subformat=streamOptimized");
         ImageException e = assertThrows(ImageException.class, () -> new ImageOpener(engine).open(stream, "vmdk",
                 false));
-        assertEquals(ImageException.EROFS, e.errno());
+        assertEquals(Errno.EROFS, e.errno());
         assertTrue(e.getMessage().contains("s.vmdk: stream-optimized (compressed) extents are not written")
                 && e.getMessage().contains("--read-only"), e.getMessage());
         Path v3 = create(dir, "v3.vmdk", "", "1M");

@@ -1,7 +1,7 @@
 package org.aiofs.image.vpc;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,12 +46,12 @@ class VhdDifferencingTest extends EngineTestBase {
         byte[] data = new byte[SIZE];
         new Random(11).nextBytes(data);
         Files.write(dir.resolve("p.raw"), data);
-        qemuImg(dir, "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", "p.raw", "p.vhd");
+        Qemu.img(dir, "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", "p.raw", "p.vhd");
         parent = dir.resolve("p.vhd");
         parentDisk = data;
-        qemuImg(dir, "create", "-f", "vpc", "-o", "force_size=on", "c.vhd", String.valueOf(SIZE));
-        qemuIo(dir, "c.vhd", "vpc", "write -P 0x81 512 4096", "write -P 0x82 3M 1M", "write -P 0x83 7M 100k");
-        qemuImg(dir, "convert", "-f", "vpc", "-O", "raw", "c.vhd", "c.raw");
+        Qemu.img(dir, "create", "-f", "vpc", "-o", "force_size=on", "c.vhd", String.valueOf(SIZE));
+        Qemu.io(dir.resolve("c.vhd"), "vpc", "write -P 0x81 512 4096", "write -P 0x82 3M 1M", "write -P 0x83 7M 100k");
+        Qemu.img(dir, "convert", "-f", "vpc", "-O", "raw", "c.vhd", "c.raw");
         child = dir.resolve("c.vhd");
         childDisk = Files.readAllBytes(dir.resolve("c.raw"));
     }

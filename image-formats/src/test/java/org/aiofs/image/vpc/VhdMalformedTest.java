@@ -1,7 +1,7 @@
 package org.aiofs.image.vpc;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
+import org.aiofs.testing.Qemu;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,8 +27,8 @@ class VhdMalformedTest extends EngineTestBase {
     @BeforeEach
     void makeImage() throws Exception {
         image = dir.resolve("bad.vhd");
-        qemuImg(dir, "create", "-f", "vpc", image.toString(), "8M");
-        qemuIo(dir, "bad.vhd", "vpc", "write -P 1 0 3M");
+        Qemu.img(dir, "create", "-f", "vpc", image.toString(), "8M");
+        Qemu.io(dir.resolve("bad.vhd"), "vpc", "write -P 1 0 3M");
     }
 
     private void assertRefused(String... fragments) {

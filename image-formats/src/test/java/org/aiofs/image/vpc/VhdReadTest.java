@@ -1,7 +1,5 @@
 package org.aiofs.image.vpc;
 
-import static org.aiofs.image.qcow2.QemuTools.qemuImg;
-import static org.aiofs.image.qcow2.QemuTools.qemuIo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -15,7 +13,8 @@ import org.aiofs.image.EngineTestBase;
 import org.aiofs.image.blockmap.SparseComparison;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.DiskComparison;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,15 +38,15 @@ class VhdReadTest extends EngineTestBase {
         "dynamic, on, 130G"})
     void readsAsQemuConvertsIt(String subformat, String forceSize, String size) throws Exception {
         Path image = dir.resolve("disk.vhd");
-        qemuImg(dir, "create", "-f", "vpc", "-o", "subformat=" + subformat + ",force_size=" + forceSize,
+        Qemu.img(dir, "create", "-f", "vpc", "-o", "subformat=" + subformat + ",force_size=" + forceSize,
                 image.toString(), size);
-        long virtualSize = new ObjectMapper().readTree(Qemu.ok(dir, "qemu-img", "info", "--output=json", "-f", "vpc",
+        long virtualSize = new ObjectMapper().readTree(Tool.ok(dir, "qemu-img", "info", "--output=json", "-f", "vpc",
                 "disk.vhd")).get("virtual-size").asLong();
         long last = virtualSize - 70000;
-        qemuIo(dir, "disk.vhd", "vpc", "write -P 0x11 0 5000", "write -P 0x22 2096640 4096",
+        Qemu.io(dir.resolve("disk.vhd"), "vpc", "write -P 0x11 0 5000", "write -P 0x22 2096640 4096",
                 "write -P 0x33 6M 3M", "write -P 0x44 " + last + " 70000");
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-f", "vpc", "-O", "raw", "disk.vhd", expected.toString());
+        Qemu.img(dir, "convert", "-f", "vpc", "-O", "raw", "disk.vhd", expected.toString());
         try (BlockImage img = new ImageOpener(engine).open(image, "vpc", true)) {
             assertEquals(virtualSize, img.size(), "virtual size as qemu-img info says");
             if (virtualSize < (1L << 30)) {
@@ -67,7 +66,7 @@ class VhdReadTest extends EngineTestBase {
         }
         Path raw = dir.resolve("src.raw");
         Files.write(raw, data);
-        qemuImg(dir, "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", raw.toString(), "d.vhd");
+        Qemu.img(dir, "convert", "-f", "raw", "-O", "vpc", "-o", "force_size=on", raw.toString(), "d.vhd");
         try (BlockImage img = new ImageOpener(engine).open(dir.resolve("d.vhd"), null, true)) {
             assertEquals("vpc", img.format());
             DiskComparison.assertSameAsRaw(img, raw);
@@ -81,14 +80,14 @@ class VhdReadTest extends EngineTestBase {
     @Test
     void otherCreatorsAreSizedByCurrentSize() throws Exception {
         Path image = dir.resolve("vbox.vhd");
-        qemuImg(dir, "create", "-f", "vpc", image.toString(), "10M");
-        qemuIo(dir, "vbox.vhd", "vpc", "write -P 0x5a 10000000 514432");
+        Qemu.img(dir, "create", "-f", "vpc", image.toString(), "10M");
+        Qemu.io(dir.resolve("vbox.vhd"), "vpc", "write -P 0x5a 10000000 514432");
         VhdEdits.bothFooters(image, f -> {
             f.put(28, (byte) 'v').put(29, (byte) 'b').put(30, (byte) 'o').put(31, (byte) 'x');
             f.putLong(48, 10_240_000); // current_size, not what the geometry (10514432 bytes) says
         });
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "--image-opts", "-O", "raw",
+        Qemu.img(dir, "convert", "--image-opts", "-O", "raw",
                 "driver=vpc,force_size_calc=current_size,file.filename=" + image, expected.toString());
         try (BlockImage img = new ImageOpener(engine).open(image, null, true)) {
             assertEquals(10_240_000, img.size());
@@ -100,14 +99,14 @@ class VhdReadTest extends EngineTestBase {
     @Test
     void damagedFooterCopyFallsBackToTheFooterAtTheEnd() throws Exception {
         Path image = dir.resolve("d.vhd");
-        qemuImg(dir, "create", "-f", "vpc", image.toString(), "8M");
-        qemuIo(dir, "d.vhd", "vpc", "write -P 0x61 1M 3M");
+        Qemu.img(dir, "create", "-f", "vpc", image.toString(), "8M");
+        Qemu.io(dir.resolve("d.vhd"), "vpc", "write -P 0x61 1M 3M");
         Path expected = dir.resolve("expected.raw");
-        qemuImg(dir, "convert", "-f", "vpc", "-O", "raw", "d.vhd", expected.toString());
+        Qemu.img(dir, "convert", "-f", "vpc", "-O", "raw", "d.vhd", expected.toString());
         java.nio.ByteBuffer head = VhdEdits.read(image, 0, 512);
         head.put(100, (byte) 1); // reserved byte: the checksum no longer matches
         VhdEdits.write(image, 0, head);
-        assertNotEquals(0, Qemu.run(dir, "qemu-img", "info", "d.vhd").exit(), "qemu-img refuses it");
+        assertNotEquals(0, Tool.run(dir, "qemu-img", "info", "d.vhd").exitCode(), "qemu-img refuses it");
         try (BlockImage img = new ImageOpener(engine).open(image, null, true)) {
             DiskComparison.assertSameAsRaw(img, expected);
         }

@@ -71,19 +71,17 @@ final class BitmapReferences {
                 continue;
             }
             walk.count(tableOffset, tableSize * 8);
-            long[] table = walk.file().readLongs(tableOffset, (int) tableSize);
-            for (long entry : table) {
+            int bitmap = b;
+            walk.file().<RuntimeException>forEachLong(tableOffset, (int) tableSize, (i, entry) -> {
                 long offset = entry & ENTRY_OFFSET_MASK;
                 if ((entry & ENTRY_RESERVED) != 0 || offset != 0
                         && ((entry & ENTRY_ALL_ONES) != 0 || (offset & (clusterSize - 1)) != 0)) {
-                    tally.corruption("ERROR bitmap " + b + " table entry 0x" + Long.toHexString(entry)
+                    tally.corruption("ERROR bitmap " + bitmap + " table entry 0x" + Long.toHexString(entry)
                             + " is invalid");
-                    continue;
-                }
-                if (offset != 0) {
+                } else if (offset != 0) {
                     walk.count(offset, clusterSize);
                 }
-            }
+            });
         }
     }
 }

@@ -35,47 +35,46 @@ final class CopiedFlagCheck {
             boolean repair) throws HostIoException, Stop {
         int clusterSize = header.clusterSize();
         int bits = header.clusterBits();
-        long[] l1 = file.readLongs(header.l1TableOffset(), header.l1Size());
-        boolean wrote = false;
-        for (int i = 0; i < l1.length; i++) {
-            long l2Offset = l1[i] & ReferenceWalk.L1_OFFSET_MASK;
+        boolean[] wrote = {false};
+        file.<Stop>forEachLong(header.l1TableOffset(), header.l1Size(), (i, l1e) -> {
+            long l2Offset = l1e & ReferenceWalk.L1_OFFSET_MASK;
             if (l2Offset == 0) {
-                continue;
+                return;
             }
             long refcount = refcount(disk, l2Offset >>> bits);
-            boolean copied = (l1[i] & L2Entry.COPIED) != 0;
+            boolean copied = (l1e & L2Entry.COPIED) != 0;
             if ((refcount == 1) != copied) {
                 tally.say((repair ? "Repairing" : "ERROR") + " OFLAG_COPIED L2 cluster: l1_index=" + i
-                        + " l1_entry=" + Long.toHexString(l1[i]) + " refcount=" + Long.toUnsignedString(refcount));
+                        + " l1_entry=" + Long.toHexString(l1e) + " refcount=" + Long.toUnsignedString(refcount));
                 if (repair) {
-                    long fixedEntry = refcount == 1 ? l1[i] | L2Entry.COPIED : l1[i] & ~L2Entry.COPIED;
+                    long fixedEntry = refcount == 1 ? l1e | L2Entry.COPIED : l1e & ~L2Entry.COPIED;
                     ByteBuffer b = ByteBuffer.allocateDirect(8).putLong(0, fixedEntry);
                     file.write(header.l1TableOffset() + i * 8L, b);
-                    wrote = true;
+                    wrote[0] = true;
                     tally.corruptionsFixed++;
                 } else {
                     tally.corruptions++;
                 }
             }
             if ((l2Offset & (clusterSize - 1)) != 0) {
-                continue; // reported by the reference walk; never written through
+                return; // reported by the reference walk; never written through
             }
-            wrote |= checkL2(file, header, disk, tally, repair, l2Offset);
-        }
-        if (wrote) {
+            wrote[0] |= checkL2(file, header, disk, tally, repair, l2Offset);
+        });
+        if (wrote[0]) {
             file.sync();
         }
     }
 
     private static boolean checkL2(CheckFile file, Qcow2Header header, OnDiskRefcounts disk, CheckTally tally,
             boolean repair, long l2Offset) throws HostIoException, Stop {
-        ByteBuffer table = file.read(l2Offset, header.clusterSize());
+        ByteBuffer table = file.readTable(l2Offset);
         int entrySize = header.extendedL2() ? 16 : 8;
         boolean dataFile = header.externalDataFile();
         boolean dirty = false;
         for (int i = 0; i < header.clusterSize() / entrySize; i++) {
             long word = table.getLong(i * entrySize);
-            L2Entry.Kind kind = L2Classes.of(word, header.extendedL2(), dataFile);
+            L2Entry.Kind kind = L2Entry.kind(word, header.extendedL2(), dataFile);
             if (kind != L2Entry.Kind.NORMAL && kind != L2Entry.Kind.ZERO_ALLOCATED) {
                 continue;
             }

@@ -1,20 +1,25 @@
 package org.aiofs.image.qcow2.check;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.aiofs.aio.HostIoException;
 import org.aiofs.image.qcow2.Qcow2Header;
+import org.aiofs.image.qcow2.RefcountEntries;
 
 /**
  * The refcounts the image stores: refcount table, then refcount blocks of any width.
- * A cluster past the table or under a zero table entry has refcount 0. Changes (repair)
- * are kept per block and written back by {@link #writeBack}, which syncs before returning.
+ * A cluster past the table or under a zero table entry has refcount 0. One clean block is
+ * kept at a time; changes (repair) are kept per block and written back by {@link
+ * #writeBack}, which syncs before returning, and which also runs whenever the changed
+ * blocks would hold more than {@value #MAX_DIRTY_BYTES} bytes.
  */
 final class OnDiskRefcounts {
     static final long REFTABLE_OFFSET_MASK = 0xffff_ffff_ffff_fe00L;
     static final long REFTABLE_RESERVED = 0x1ffL;
+    static final long MAX_DIRTY_BYTES = 16L << 20;
 
     private final CheckFile file;
     private final long[] table;
@@ -24,7 +29,10 @@ final class OnDiskRefcounts {
     private final long fileSize;
     private final Map<Integer, ByteBuffer> dirty = new TreeMap<>();
     private int cachedIndex = -1;
+    /** The clean block last read; null when that buffer became a changed block. */
     private ByteBuffer cached;
+    /** Buffers of blocks written back, for the next blocks read. */
+    private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
 
     /** Thrown when a refcount can't be known (a broken refcount table entry). */
     static final class Unreadable extends Exception {
@@ -76,7 +84,14 @@ final class OnDiskRefcounts {
             return false;
         }
         RefcountEntries.set(block, (int) (cluster & ((1L << blockBits) - 1)), order, value);
+        if (block == cached) {
+            cached = null; // the changed block keeps this buffer until it is written back
+            cachedIndex = -1;
+        }
         dirty.put((int) (cluster >>> blockBits), block);
+        if ((long) dirty.size() << clusterBits > MAX_DIRTY_BYTES) {
+            writeBack();
+        }
         return true;
     }
 
@@ -89,6 +104,7 @@ final class OnDiskRefcounts {
             file.write(table[e.getKey()] & REFTABLE_OFFSET_MASK, e.getValue().duplicate().clear());
         }
         file.sync();
+        spare.addAll(dirty.values());
         dirty.clear();
     }
 
@@ -113,7 +129,11 @@ final class OnDiskRefcounts {
             throw new Unreadable("refblock offset 0x" + Long.toHexString(offset) + " unaligned (reftable index: 0x"
                     + Integer.toHexString(i) + ")");
         }
-        cached = file.read(offset, 1 << clusterBits);
+        if (cached == null) {
+            cached = spare.isEmpty() ? ByteBuffer.allocateDirect(1 << clusterBits) : spare.poll();
+        }
+        cachedIndex = -1;
+        file.readInto(offset, cached.clear());
         cachedIndex = i;
         return cached;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.engine.SyncEngine;
+import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.image.CheckResult;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.RepairMode;
@@ -17,6 +18,7 @@ import org.aiofs.image.qcow2.HeaderExtensions;
 import org.aiofs.image.qcow2.MetadataReader;
 import org.aiofs.image.qcow2.Qcow2Header;
 import org.aiofs.image.qcow2.Qcow2Snapshot;
+import org.aiofs.image.qcow2.RefcountEntries;
 import org.aiofs.image.qcow2.SnapshotTable;
 
 /**
@@ -56,19 +58,21 @@ public final class Qcow2Checker {
     private static CheckTally pass(HostFile host, IoEngine engine, RepairMode repair, PrintWriter messages)
             throws IOException {
         String name = host.path().toString();
-        CheckFile file = new CheckFile(host);
-        long fileSize = file.size();
+        long fileSize = host.size();
         MetadataReader meta = new MetadataReader(host, engine, name);
         ByteBuffer head = meta.readUpTo(0, (int) Math.min(fileSize, MAX_FIRST_CLUSTER));
         Qcow2Header header = Qcow2Header.parse(name, head, fileSize);
         if (header.headerLength() > header.clusterSize()) {
             throw ImageException.corrupt(name, "header_length " + header.headerLength() + " is larger than a cluster");
         }
+        CheckFile file = new CheckFile(host, header.clusterSize());
         ByteBuffer firstCluster = head.slice(0, Math.min(head.limit(), header.clusterSize()));
         HeaderExtensions extensions = HeaderExtensions.parse(name, firstCluster, header.extensionsOffset());
-        List<Qcow2Snapshot> snapshots = header.snapshotCount() == 0 ? List.of()
-                : SnapshotTable.read(meta, header, fileSize);
-        long snapshotTableSize = snapshotTableSize(file, header);
+        SnapshotTable.Contents snapshotTable = header.snapshotCount() == 0
+                ? new SnapshotTable.Contents(List.of(), header.snapshotsOffset())
+                : SnapshotTable.readWithEnd(meta, header, fileSize);
+        List<Qcow2Snapshot> snapshots = snapshotTable.snapshots();
+        long snapshotTableSize = snapshotTable.end() - header.snapshotsOffset();
         BitmapReferences bitmaps = BitmapReferences.of(name, header, extensions.bitmapsExtension());
 
         CheckTally tally = new CheckTally(messages);
@@ -82,7 +86,7 @@ public final class Qcow2Checker {
         long fileClusters = (fileSize + header.clusterSize() - 1) >>> bits;
         if (fileClusters > ExpectedRefcounts.MAX_FILE_CLUSTERS) {
             throw new ImageException(name + ": image too large to check (" + fileClusters + " clusters)",
-                    ImageException.EINVAL);
+                    Errno.EINVAL);
         }
         ExpectedRefcounts expected = new ExpectedRefcounts(bits, fileClusters,
                 RefcountEntries.max(header.refcountOrder()));
@@ -109,18 +113,5 @@ public final class Qcow2Checker {
         ByteBuffer b = ByteBuffer.allocateDirect(8).putLong(0, header.incompatibleFeatures() & ~bitsToClear);
         file.write(72, b);
         file.sync();
-    }
-
-    /** Bytes the snapshot table takes: 40-byte records plus their variable parts, each 8-aligned. */
-    private static long snapshotTableSize(CheckFile file, Qcow2Header header) throws IOException {
-        long pos = header.snapshotsOffset();
-        for (int i = 0; i < header.snapshotCount(); i++) {
-            ByteBuffer fixed = file.read(pos, 40);
-            int idSize = fixed.getShort(12) & 0xffff;
-            int nameSize = fixed.getShort(14) & 0xffff;
-            long extra = Integer.toUnsignedLong(fixed.getInt(36));
-            pos = (pos + 40 + extra + idSize + nameSize + 7) & ~7L;
-        }
-        return pos - header.snapshotsOffset();
     }
 }

@@ -3,6 +3,7 @@ package org.aiofs.image.qcow2.check;
 import java.util.Map;
 
 import org.aiofs.aio.HostIoException;
+import org.aiofs.image.qcow2.RefcountEntries;
 import org.aiofs.image.RepairMode;
 
 /**

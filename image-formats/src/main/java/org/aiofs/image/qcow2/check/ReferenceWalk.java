@@ -97,14 +97,13 @@ final class ReferenceWalk {
 
     private void checkL1(long l1Offset, int l1Size, boolean active) throws HostIoException {
         count(l1Offset, l1Size * 8L);
-        long[] l1 = file.readLongs(l1Offset, l1Size);
-        for (long entry : l1) {
+        file.<RuntimeException>forEachLong(l1Offset, l1Size, (i, entry) -> {
             if ((entry & L1_RESERVED) != 0) {
                 tally.corruption("ERROR found L1 entry with reserved bits set: " + Long.toHexString(entry));
             }
             long l2Offset = entry & L1_OFFSET_MASK;
             if (l2Offset == 0) {
-                continue;
+                return;
             }
             count(l2Offset, clusterSize);
             if ((l2Offset & (clusterSize - 1)) != 0) {
@@ -112,18 +111,18 @@ final class ReferenceWalk {
                         + ": Table is not cluster aligned; L1 entry corrupted");
             }
             checkL2(l2Offset, active);
-        }
+        });
     }
 
     private void checkL2(long l2Offset, boolean active) throws HostIoException {
-        ByteBuffer table = file.read(l2Offset, clusterSize);
+        ByteBuffer table = file.readTable(l2Offset);
         boolean extended = header.extendedL2();
         int entrySize = extended ? 16 : 8;
         long nextContiguous = 0;
         for (int i = 0; i < clusterSize / entrySize; i++) {
             long word = table.getLong(i * entrySize);
             long bitmap = extended ? table.getLong(i * entrySize + 8) : 0;
-            L2Entry.Kind kind = L2Classes.of(word, extended, dataFile);
+            L2Entry.Kind kind = L2Entry.kind(word, extended, dataFile);
             if (kind != L2Entry.Kind.COMPRESSED && (word & L2Entry.STANDARD_RESERVED) != 0) {
                 tally.corruption("ERROR found l2 entry with reserved bits set: " + Long.toHexString(word));
             }

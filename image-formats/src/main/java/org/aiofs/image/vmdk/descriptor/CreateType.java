@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.descriptor;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.util.List;
 
 import org.aiofs.image.ImageException;
@@ -29,7 +30,7 @@ public final class CreateType {
         if (!DESCRIPTOR_FILE_TYPES.contains(type)) {
             throw new ImageException(image + ": VMDK createType \"" + ExtentLines.printable(type)
                     + "\" is not supported (a descriptor file may be one of " + String.join(", ",
-                    DESCRIPTOR_FILE_TYPES) + ")", ImageException.ENOTSUP);
+                    DESCRIPTOR_FILE_TYPES) + ")", Errno.ENOTSUP);
         }
         return type;
     }

@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.descriptor;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class ExtentLines {
         }
         if (!access.equals("RW")) {
             throw new ImageException(image + ": extent \"" + printable(name) + "\" has access " + access
-                    + ", which QEMU leaves out of the disk; aiofs refuses it", ImageException.ENOTSUP);
+                    + ", which QEMU leaves out of the disk; aiofs refuses it", Errno.ENOTSUP);
         }
         if (type.equals(ExtentLine.FLAT)) {
             if (offset == null || offset < 0) {
@@ -68,7 +69,7 @@ public final class ExtentLines {
         }
         if (!TYPES.contains(type)) {
             throw new ImageException(image + ": extent type " + printable(type) + " is not supported (line: "
-                    + printable(line.strip()) + ")", ImageException.ENOTSUP);
+                    + printable(line.strip()) + ")", Errno.ENOTSUP);
         }
         if (offset != null && offset > Long.MAX_VALUE >> 9) {
             throw invalid(image, line, "offset " + offset + " sectors is too large");

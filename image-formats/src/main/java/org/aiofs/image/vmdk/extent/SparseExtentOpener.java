@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.extent;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -49,7 +50,7 @@ public final class SparseExtentOpener {
             SparseHeader header = SparseHeader.parse(head);
             if (header.onlyDescribes()) {
                 throw new ImageException(image + ": a sparse extent with no capacity, only a descriptor: extents"
-                        + " that name further extents are not supported", ImageException.ENOTSUP);
+                        + " that name further extents are not supported", Errno.ENOTSUP);
             }
             if (header.gdAtEnd()) {
                 header = StreamFooter.read(meta, fileSize);

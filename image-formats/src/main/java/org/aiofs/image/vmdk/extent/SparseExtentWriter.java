@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.extent;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -56,7 +57,7 @@ public final class SparseExtentWriter {
         GrainLayout layout = extent.layout();
         if (layout.writeRefusal() != null) {
             throw new ImageException(image + ": " + layout.writeRefusal() + "; open it read-only (--read-only)",
-                    ImageException.EROFS);
+                    Errno.EROFS);
         }
         // every table must be inside the file: new grains go after its end, and must not land on one
         MetadataRanges metadata = new MetadataRanges();
@@ -178,7 +179,7 @@ public final class SparseExtentWriter {
         long at = (nextSector + align - 1) / align * align;
         if (at + sectors > MAX_SECTORS) {
             throw new ImageException(file.path() + ": no room for another grain: sparse extents end at 2 TiB"
-                    + " (sector 2^32)", ImageException.ENOSPC);
+                    + " (sector 2^32)", Errno.ENOSPC);
         }
         nextSector = at + sectors;
         return at;

@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.extent;
 
+import org.aiofs.aio.nativeio.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -60,11 +61,11 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
     public GrainLayout layout(String image, long fileSize) throws ImageException {
         if (compressAlgorithm != COMPRESSION_NONE && compressAlgorithm != COMPRESSION_DEFLATE) {
             throw new ImageException(image + ": compressAlgorithm " + compressAlgorithm + " is not supported (0 none,"
-                    + " 1 deflate)", ImageException.ENOTSUP);
+                    + " 1 deflate)", Errno.ENOTSUP);
         }
         if (Integer.compareUnsigned(version, 3) > 0) {
             throw new ImageException(image + ": VMDK version " + Integer.toUnsignedString(version)
-                    + " is not supported (1 to 3)", ImageException.ENOTSUP);
+                    + " is not supported (1 to 3)", Errno.ENOTSUP);
         }
         if ((flags & FLAG_NEWLINE_DETECT) != 0 && !newlinesIntact) {
             throw ImageException.corrupt(image, "the header's newline check bytes are damaged (the file went"
@@ -80,7 +81,7 @@ public record SparseHeader(int version, int flags, long capacity, long grainSize
         }
         if (compressed() && grainSize > GrainLayout.MAX_COMPRESSED_GRAIN_SECTORS) {
             throw new ImageException(image + ": compressed grains of " + grainSize + " sectors are not supported"
-                    + " (at most " + GrainLayout.MAX_COMPRESSED_GRAIN_SECTORS + ")", ImageException.ENOTSUP);
+                    + " (at most " + GrainLayout.MAX_COMPRESSED_GRAIN_SECTORS + ")", Errno.ENOTSUP);
         }
         if (capacity < 0 || capacity > Long.MAX_VALUE >> 9) {
             throw ImageException.corrupt(image, "capacity " + Long.toUnsignedString(capacity)

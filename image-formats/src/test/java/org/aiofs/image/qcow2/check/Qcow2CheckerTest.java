@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.aiofs.image.CheckResult;
 import org.aiofs.image.RepairMode;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class Qcow2CheckerTest {
 
     /** Same exit code and the same counts as qemu-img check --output=json. */
     private CheckResult assertSameAsQemu(String image) throws Exception {
-        Qemu.Verdict q = Qemu.check(dir, image);
+        Qemu.Verdict q = Qemu.check(dir.resolve(image));
         CheckResult r = check(image, RepairMode.NONE);
         String what = image + " (ours: " + r + ", qemu: " + q.json() + ", messages: " + messages + ")";
         assertEquals(q.exit(), r.exitCode(), what);
@@ -58,17 +60,17 @@ class Qcow2CheckerTest {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "qemu-img";
         System.arraycopy(args, 0, cmd, 1, args.length);
-        Qemu.ok(dir, cmd);
+        Tool.ok(dir, cmd);
     }
 
     /** Data, zeroes, discards and two internal snapshots with the active disk diverging after each. */
     private void withDataAndSnapshots(String image, String options) throws Exception {
         qemuImg("create", "-q", "-f", "qcow2", "-o", options, image, "64M");
-        Qemu.io(dir, image, "write -P 1 0 3M", "write -P 2 10M 100k", "write -z 20M 1M");
+        Qemu.io(dir.resolve(image), "qcow2", "write -P 1 0 3M", "write -P 2 10M 100k", "write -z 20M 1M");
         qemuImg("snapshot", "-c", "s1", image);
-        Qemu.io(dir, image, "write -P 3 1M 2M", "discard 10M 64k");
+        Qemu.io(dir.resolve(image), "qcow2", "write -P 3 1M 2M", "discard 10M 64k");
         qemuImg("snapshot", "-c", "s2", image);
-        Qemu.io(dir, image, "write -P 4 30M 1M", "write -P 5 40M 5k");
+        Qemu.io(dir.resolve(image), "qcow2", "write -P 4 30M 1M", "write -P 5 40M 5k");
     }
 
     static Stream<Arguments> qemuMadeImages() {
@@ -100,9 +102,9 @@ class Qcow2CheckerTest {
     @Test
     void oneBitRefcountsWithSnapshotAttemptMatchQemu() throws Exception {
         qemuImg("create", "-q", "-f", "qcow2", "-o", "refcount_bits=1,cluster_size=4096", "a.qcow2", "16M");
-        Qemu.io(dir, "a.qcow2", "write -P 5 0 5M");
-        Qemu.run(dir, "qemu-img", "snapshot", "-c", "s", "a.qcow2");
-        Qemu.io(dir, "a.qcow2", "write -P 6 1M 1M");
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "write -P 5 0 5M");
+        Tool.run(dir, "qemu-img", "snapshot", "-c", "s", "a.qcow2");
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "write -P 6 1M 1M");
         assertSameAsQemu("a.qcow2");
     }
 
@@ -121,21 +123,21 @@ class Qcow2CheckerTest {
     void backingChainAndExternalDataFileAndBitmaps() throws Exception {
         withDataAndSnapshots("base.qcow2", "cluster_size=65536");
         qemuImg("create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2");
-        Qemu.io(dir, "top.qcow2", "write -P 7 5M 1M");
+        Qemu.io(dir.resolve("top.qcow2"), "qcow2", "write -P 7 5M 1M");
         assertSameAsQemu("top.qcow2");
         qemuImg("create", "-q", "-f", "qcow2", "-o", "data_file=ext.data", "ext.qcow2", "16M");
-        Qemu.io(dir, "ext.qcow2", "write -P 7 5M 1M");
+        Qemu.io(dir.resolve("ext.qcow2"), "qcow2", "write -P 7 5M 1M");
         CheckResult ext = assertSameAsQemu("ext.qcow2");
         assertEquals(16, ext.allocatedClusters());
         qemuImg("create", "-q", "-f", "qcow2", "bm.qcow2", "16M");
         qemuImg("bitmap", "--add", "bm.qcow2", "b0");
-        Qemu.io(dir, "bm.qcow2", "write -P 7 5M 1M");
+        Qemu.io(dir.resolve("bm.qcow2"), "qcow2", "write -P 7 5M 1M");
         assertEquals(0, assertSameAsQemu("bm.qcow2").exitCode(), messages.toString());
     }
 
     private void plainImage(String image, String options) throws Exception {
         qemuImg("create", "-q", "-f", "qcow2", "-o", options, image, "64M");
-        Qemu.io(dir, image, "write -P 1 0 3M", "write -P 2 10M 100k");
+        Qemu.io(dir.resolve(image), "qcow2", "write -P 1 0 3M", "write -P 2 10M 100k");
     }
 
     private Path copy(String from, String to) throws IOException {
@@ -166,9 +168,9 @@ class Qcow2CheckerTest {
         CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertEquals(r.leaks(), repaired.leaksFixed());
-        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
+        assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
         // qemu-img check -r leaks on the other copy writes the very same bytes
-        assertEquals(0, Qemu.check(dir, "q.qcow2", "-r", "leaks").exit());
+        assertEquals(0, Qemu.check(dir.resolve("q.qcow2"), "-r", "leaks").exit());
         assertArrayEquals(Files.readAllBytes(dir.resolve("q.qcow2")), Files.readAllBytes(dir.resolve("a.qcow2")));
     }
 
@@ -189,7 +191,7 @@ class Qcow2CheckerTest {
         assertEquals(0, repaired.exitCode());
         assertEquals(1, repaired.leaksFixed());
         assertEquals(0, RefcountEditor.get(a, clusters));
-        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
+        assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
     }
 
     @ParameterizedTest(name = "refcount_bits={0}")
@@ -211,7 +213,7 @@ class Qcow2CheckerTest {
         CheckResult repaired = check("a.qcow2", RepairMode.ALL);
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertTrue(repaired.corruptionsFixed() >= 2, repaired.toString());
-        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
+        assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
     }
 
     @Test
@@ -230,7 +232,7 @@ class Qcow2CheckerTest {
         assertEquals(0, repaired.exitCode(), messages.toString());
         assertEquals(1, repaired.corruptionsFixed());
         assertEquals(entry, readLong(a, l2));
-        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
+        assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
     }
 
     @Test
@@ -249,16 +251,16 @@ class Qcow2CheckerTest {
     void dirtyLazyRefcountImageKilledMidWayIsRepairedByAPlainRepair() throws Exception {
         qemuImg("create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "a.qcow2", "64M");
         // qemu-io kills itself: the refcounts of what it wrote never reach the disk
-        Qemu.run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k",
+        Tool.run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 3M", "-c", "write -P 2 10M 100k",
                 "-c", "sigraise 9", "a.qcow2");
-        assertTrue(Qemu.info(dir, "a.qcow2").get("dirty-flag").asBoolean());
+        assertTrue(Qemu.info(dir.resolve("a.qcow2")).get("dirty-flag").asBoolean());
         CheckResult r = assertSameAsQemu("a.qcow2");
         assertEquals(CheckResult.EXIT_CORRUPT, r.exitCode());
         CheckResult repaired = check("a.qcow2", RepairMode.LEAKS);
         assertEquals(0, repaired.exitCode(), messages.toString());
-        assertEquals(0, Qemu.check(dir, "a.qcow2").exit());
-        assertEquals(false, Qemu.info(dir, "a.qcow2").get("dirty-flag").asBoolean());
-        Qemu.io(dir, "a.qcow2", "read -P 1 0 3M", "read -P 2 10M 100k");
+        assertEquals(0, Qemu.check(dir.resolve("a.qcow2")).exit());
+        assertEquals(false, Qemu.info(dir.resolve("a.qcow2")).get("dirty-flag").asBoolean());
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "read -P 1 0 3M", "read -P 2 10M 100k");
     }
 
     /** One hand edit of a table entry; the offsets are read from the header of the damaged copy. */
@@ -294,7 +296,7 @@ class Qcow2CheckerTest {
     @Test
     void unreadableHeaderIsACheckFailure() throws Exception {
         Files.write(dir.resolve("bad.qcow2"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 9});
-        assertEquals(1, Qemu.run(dir, "qemu-img", "check", "bad.qcow2").exit());
+        assertEquals(1, Tool.run(dir, "qemu-img", "check", "bad.qcow2").exitCode());
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
                 () -> check("bad.qcow2", RepairMode.NONE));
         assertTrue(e.getMessage().contains("bad.qcow2"), e.getMessage());

@@ -5,6 +5,8 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
+import org.aiofs.image.qcow2.RefcountEntries;
+
 /** Hand edits of stored refcounts (any width), to damage images the way a bug or a crash would. */
 final class RefcountEditor {
     private RefcountEditor() {

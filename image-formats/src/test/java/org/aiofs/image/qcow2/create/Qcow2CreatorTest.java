@@ -21,7 +21,8 @@ import org.aiofs.image.ImageSize;
 import org.aiofs.image.raw.RawCreator;
 import org.aiofs.image.CheckResult;
 import org.aiofs.image.qcow2.check.Qcow2Checker;
-import org.aiofs.image.qcow2.check.Qemu;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.aiofs.image.RepairMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,18 +64,18 @@ class Qcow2CreatorTest {
     @ParameterizedTest
     @MethodSource("optionCombinations")
     void everyOptionCombinationIsWhatQemuMakes(String options) throws Exception {
-        Qemu.Run qemuCreate = Qemu.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", options, "q.qcow2",
+        Tool.Result qemuCreate = Tool.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", options, "q.qcow2",
                 String.valueOf(GIB));
         Qcow2CreateOptions o = Qcow2CreateOptions.defaults(GIB).with(CreateRequest.splitOptions(options));
         Path image = dir.resolve("a.qcow2");
-        if (qemuCreate.exit() != 0) {
+        if (qemuCreate.exitCode() != 0) {
             assertThrows(IllegalArgumentException.class, () -> Qcow2Creator.create(image, o), options);
             assertTrue(Files.notExists(image));
             return;
         }
         Qcow2Creator.create(image, o);
         assertClean("a.qcow2");
-        JsonNode info = Qemu.info(dir, "a.qcow2");
+        JsonNode info = Qemu.info(dir.resolve("a.qcow2"));
         assertEquals(GIB, info.get("virtual-size").asLong());
         assertEquals(o.clusterSize(), info.get("cluster-size").asInt());
         JsonNode data = info.get("format-specific").get("data");
@@ -88,14 +89,14 @@ class Qcow2CreatorTest {
         if (Qcow2Layout.of(o).refcountBlocks() == 1) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("q.qcow2")), Files.readAllBytes(image), options);
         }
-        Qemu.io(dir, "a.qcow2", "write -P 0xab 0 200k", "write -P 7 900M 64k", "write -z 500M 1M",
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "write -P 0xab 0 200k", "write -P 7 900M 64k", "write -z 500M 1M",
                 "write -c -P 3 10M " + o.clusterSize());
         assertClean("a.qcow2");
-        Qemu.io(dir, "a.qcow2", "read -P 0xab 0 200k", "read -P 7 900M 64k", "read -P 3 10M " + o.clusterSize());
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "read -P 0xab 0 200k", "read -P 7 900M 64k", "read -P 3 10M " + o.clusterSize());
     }
 
     private void assertClean(String image) throws Exception {
-        Qemu.Verdict q = Qemu.check(dir, image);
+        Qemu.Verdict q = Qemu.check(dir.resolve(image));
         assertEquals(0, q.exit(), image + ": " + q.json());
         StringWriter messages = new StringWriter();
         CheckResult ours = Qcow2Checker.check(dir.resolve(image), RepairMode.NONE, new PrintWriter(messages));
@@ -109,15 +110,15 @@ class Qcow2CreatorTest {
             Files.deleteIfExists(dir.resolve("a.qcow2"));
             Files.deleteIfExists(dir.resolve("q.qcow2"));
             Qcow2Creator.create(dir.resolve("a.qcow2"), Qcow2CreateOptions.defaults(size));
-            Qemu.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "q.qcow2", String.valueOf(size));
-            assertEquals(Qemu.info(dir, "q.qcow2").get("virtual-size"), Qemu.info(dir, "a.qcow2").get("virtual-size"));
+            Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "q.qcow2", String.valueOf(size));
+            assertEquals(Qemu.info(dir.resolve("q.qcow2")).get("virtual-size"), Qemu.info(dir.resolve("a.qcow2")).get("virtual-size"));
             assertArrayEquals(Files.readAllBytes(dir.resolve("q.qcow2")), Files.readAllBytes(dir.resolve("a.qcow2")));
             assertClean("a.qcow2");
         }
         // 512-byte clusters address at most 32 MiB / 8 * 32 KiB = 128 TiB... less: QEMU and we refuse 2 TiB
         Qcow2CreateOptions tooBig = Qcow2CreateOptions.defaults(2L << 40).withClusterSize(512);
-        assertNotEquals(0, Qemu.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=512",
-                "big.qcow2", "2T").exit());
+        assertNotEquals(0, Tool.run(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=512",
+                "big.qcow2", "2T").exitCode());
         assertThrows(IllegalArgumentException.class, () -> Qcow2Creator.create(dir.resolve("big.qcow2"), tooBig));
     }
 
@@ -128,14 +129,14 @@ class Qcow2CreatorTest {
         Qcow2Creator.create(dir.resolve("a.qcow2"), o);
         assertTrue(Qcow2Layout.of(o).refcountBlocks() > 1);
         assertClean("a.qcow2");
-        Qemu.io(dir, "a.qcow2", "write -P 1 99G 1M");
+        Qemu.io(dir.resolve("a.qcow2"), "qcow2", "write -P 1 99G 1M");
         assertClean("a.qcow2");
     }
 
     @Test
     void backingFileAndFormatAreRecorded() throws Exception {
-        Qemu.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "10M");
-        Qemu.io(dir, "base.qcow2", "write -P 5 0 1M");
+        Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "10M");
+        Qemu.io(dir.resolve("base.qcow2"), "qcow2", "write -P 5 0 1M");
         Files.write(dir.resolve("base.raw"), new byte[3 << 20]);
         for (String compat : List.of("0.10", "1.1")) {
             for (String[] b : List.of(new String[] {"base.qcow2", "qcow2"}, new String[] {"base.raw", "raw"})) {
@@ -143,16 +144,16 @@ class Qcow2CreatorTest {
                 Qcow2CreateOptions o = Qcow2CreateOptions.defaults(10 << 20).withVersion(compat.equals("0.10") ? 2 : 3)
                         .withBacking(b[0], b[1]);
                 Qcow2Creator.create(dir.resolve(image), o);
-                Qemu.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=" + compat, "-b", b[0], "-F",
+                Tool.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=" + compat, "-b", b[0], "-F",
                         b[1], "q-" + image, "10M");
                 assertArrayEquals(Files.readAllBytes(dir.resolve("q-" + image)),
                         Files.readAllBytes(dir.resolve(image)), image);
-                JsonNode info = Qemu.info(dir, image);
+                JsonNode info = Qemu.info(dir.resolve(image));
                 assertEquals(b[0], info.get("backing-filename").asText());
                 assertEquals(b[1], info.get("backing-filename-format").asText());
                 assertClean(image);
                 if (b[1].equals("qcow2")) {
-                    Qemu.io(dir, image, "read -P 5 0 1M", "write -P 6 512k 4k", "read -P 5 0 512k");
+                    Qemu.io(dir.resolve(image), "qcow2", "read -P 5 0 1M", "write -P 6 512k 4k", "read -P 5 0 512k");
                     assertClean(image);
                 }
             }
@@ -174,7 +175,7 @@ class Qcow2CreatorTest {
         Path image = dir.resolve("a.raw");
         RawCreator.create(image, 5 * GIB);
         assertEquals(5 * GIB, Files.size(image));
-        JsonNode info = Qemu.info(dir, "a.raw");
+        JsonNode info = Qemu.info(dir.resolve("a.raw"));
         assertEquals("raw", info.get("format").asText());
         assertTrue(info.get("actual-size").asLong() < (1 << 20), info.toString());
     }

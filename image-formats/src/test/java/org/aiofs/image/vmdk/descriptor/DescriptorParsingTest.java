@@ -1,5 +1,6 @@
 package org.aiofs.image.vmdk.descriptor;
 
+import org.aiofs.aio.nativeio.Errno;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,7 +43,7 @@ class DescriptorParsingTest {
         for (String type : List.of("monolithicSparse", "streamOptimized", "vmfsRaw", "fullDevice")) {
             ImageException e = assertThrows(ImageException.class, () -> CreateType.of("d.vmdk",
                     text("createType=\"" + type + "\"")));
-            assertEquals(ImageException.ENOTSUP, e.errno());
+            assertEquals(Errno.ENOTSUP, e.errno());
             assertTrue(e.getMessage().startsWith("d.vmdk: VMDK createType \"" + type + "\""), e.getMessage());
         }
         ImageException none = assertThrows(ImageException.class, () -> CreateType.of("d.vmdk", text("version=1\n")));

@@ -1,4 +1,4 @@
-package org.aiofs.image.qcow2.check;
+package org.aiofs.image.qcow2;
 
 import java.nio.ByteBuffer;
 
@@ -7,11 +7,11 @@ import java.nio.ByteBuffer;
  * widths below a byte are packed from the least significant bit of each byte up,
  * widths of 8..64 bits are big-endian integers. 64-bit values are unsigned.
  */
-final class RefcountEntries {
+public final class RefcountEntries {
     private RefcountEntries() {
     }
 
-    static long get(ByteBuffer block, int index, int order) {
+    public static long get(ByteBuffer block, int index, int order) {
         return switch (order) {
             case 0, 1, 2 -> {
                 int bits = 1 << order;
@@ -27,7 +27,7 @@ final class RefcountEntries {
         };
     }
 
-    static void set(ByteBuffer block, int index, int order, long value) {
+    public static void set(ByteBuffer block, int index, int order, long value) {
         if (Long.compareUnsigned(value, max(order)) > 0) {
             throw new IllegalArgumentException("refcount " + value + " does not fit in " + (1 << order) + " bits");
         }
@@ -50,7 +50,7 @@ final class RefcountEntries {
     }
 
     /** The largest refcount an entry of this width holds (unsigned for 64 bits). */
-    static long max(int order) {
+    public static long max(int order) {
         return order == 6 ? -1L : (1L << (1 << order)) - 1;
     }
 }
