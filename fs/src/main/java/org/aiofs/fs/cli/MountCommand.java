@@ -56,6 +56,13 @@ public final class MountCommand implements Callable<Integer> {
                     + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
     String transport;
 
+    @Option(names = "--passthrough", paramLabel = "auto|off", defaultValue = "auto",
+            description = {"auto: let the kernel read and write disk.raw of a raw image itself, straight from the"
+                    + " image file (FUSE passthrough; needs root and Linux 6.9+, cache writeback or unsafe, transport"
+                    + " kernel; otherwise off, with the reason in the log and info.json). off: every request goes"
+                    + " through aiofs (default: ${DEFAULT-VALUE})."})
+    String passthrough;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -97,6 +104,9 @@ public final class MountCommand implements Callable<Integer> {
         ImageLocation location;
         try {
             fuseTransport = Transport.parse(transport);
+            if (!passthrough.equals("auto") && !passthrough.equals("off")) {
+                throw new IllegalArgumentException("--passthrough " + passthrough + ": choose auto or off");
+            }
             location = ImageLocation.parse(image);
         } catch (IllegalArgumentException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -110,7 +120,7 @@ public final class MountCommand implements Callable<Integer> {
                 new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, fuseTransport, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
-                        allowBacking)).run();
+                        allowBacking, passthrough.equals("auto"))).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());
@@ -142,6 +152,7 @@ public final class MountCommand implements Callable<Integer> {
         args.add("--engine=" + engine);
         args.add("--cache=" + cache);
         args.add("--transport=" + transport);
+        args.add("--passthrough=" + passthrough);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +40,15 @@ final class MountedInfo {
         out.println("transport: " + transport.path("name").asText() + " (FUSE " + transport.path("protocol").asText()
                 + ", requests up to " + transport.path("max_request_bytes").asLong() / 1024 + " KiB, readers: "
                 + transport.path("readers").asText() + ")");
+        JsonNode passthrough = transport.path("passthrough");
+        if (passthrough.path("files").size() > 0) {
+            List<String> files = new ArrayList<>();
+            passthrough.path("files").forEach(f -> files.add(f.asText()));
+            out.println("passthrough: " + String.join(", ", files) + " (the kernel reads and writes the image file"
+                    + " itself; that I/O is not in the counters below)");
+        } else {
+            out.println("passthrough: none (" + passthrough.path("reason").asText("not reported") + ")");
+        }
         JsonNode table = info.path("partition_table");
         out.println("partition table: " + table.path("scheme").asText() + ", "
                 + table.path("partitions").size() + " partition(s)");
