@@ -9,8 +9,9 @@ import org.aiofs.fs.mount.BackgroundMount;
 import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
-import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.ImageLocation;
+import org.aiofs.fs.mount.PassthroughMode;
+import org.aiofs.fs.mount.Preflight;
 import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.NamedFilePolicy;
@@ -56,11 +57,13 @@ public final class MountCommand implements Callable<Integer> {
                     + "libfuse2 (libfuse 2 through jnr-fuse; portable, 128 KiB requests) (default: ${DEFAULT-VALUE})."})
     String transport;
 
-    @Option(names = "--passthrough", paramLabel = "auto|off", defaultValue = "auto",
-            description = {"auto: let the kernel read and write disk.raw of a raw image itself, straight from the"
+    @Option(names = "--passthrough", paramLabel = "auto|reads|off", defaultValue = "auto",
+            description = {"auto: the kernel reads and writes disk.raw of a raw image itself, straight from the"
                     + " image file (FUSE passthrough; needs root and Linux 6.9+, cache writeback or unsafe, transport"
-                    + " kernel; otherwise off, with the reason in the log and info.json). off: every request goes"
-                    + " through aiofs (default: ${DEFAULT-VALUE})."})
+                    + " kernel; otherwise off, with the reason in the log and info.json); a write past the end then"
+                    + " grows the image file, as on the bare file. reads: only reads and mmap are passed through,"
+                    + " writes go through aiofs (the disk's size stays fixed). off: every request goes through"
+                    + " aiofs (default: ${DEFAULT-VALUE})."})
     String passthrough;
 
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
@@ -101,12 +104,11 @@ public final class MountCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Transport fuseTransport;
+        PassthroughMode passthroughMode;
         ImageLocation location;
         try {
             fuseTransport = Transport.parse(transport);
-            if (!passthrough.equals("auto") && !passthrough.equals("off")) {
-                throw new IllegalArgumentException("--passthrough " + passthrough + ": choose auto or off");
-            }
+            passthroughMode = PassthroughMode.parse(passthrough);
             location = ImageLocation.parse(image);
         } catch (IllegalArgumentException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -120,7 +122,7 @@ public final class MountCommand implements Callable<Integer> {
                 new MountServer(new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat,
                         readOnly, engine, cache, fuseTransport, singleThreaded, fuseOptions,
                         pidFile == null ? null : pidFile.toAbsolutePath(), notifyReady, !noAutoUnmount,
-                        allowBacking, passthrough.equals("auto"))).run();
+                        allowBacking, passthroughMode)).run();
                 return 0;
             } catch (MountException e) {
                 System.err.println("aiofs: " + e.getMessage());

@@ -44,8 +44,9 @@ final class MountedInfo {
         if (passthrough.path("files").size() > 0) {
             List<String> files = new ArrayList<>();
             passthrough.path("files").forEach(f -> files.add(f.asText()));
-            out.println("passthrough: " + String.join(", ", files) + " (the kernel reads and writes the image file"
-                    + " itself; that I/O is not in the counters below)");
+            out.println("passthrough: " + String.join(", ", files) + " (the kernel "
+                    + (passthrough.path("writes").asBoolean() ? "reads and writes" : "reads")
+                    + " the image file itself; that I/O is not in the counters below)");
         } else {
             out.println("passthrough: none (" + passthrough.path("reason").asText("not reported") + ")");
         }

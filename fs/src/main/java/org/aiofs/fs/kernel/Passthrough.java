@@ -28,9 +28,11 @@ final class Passthrough {
     private final long inode;
     private final String name;
     private final int backingId;
+    private final boolean writes;
     private final String refusal;
 
-    private Passthrough(long inode, String name, int backingId, String refusal) {
+    private Passthrough(long inode, String name, int backingId, boolean writes, String refusal) {
+        this.writes = writes;
         this.inode = inode;
         this.name = name;
         this.backingId = backingId;
@@ -38,7 +40,7 @@ final class Passthrough {
     }
 
     static Passthrough off(String reason) {
-        return new Passthrough(0, null, 0, reason);
+        return new Passthrough(0, null, 0, false, reason);
     }
 
     /**
@@ -78,7 +80,7 @@ final class Passthrough {
                 return off("FUSE_DEV_IOC_BACKING_OPEN of the image file (fd " + candidate.hostFd() + ") on "
                         + channel + " failed: " + Native.describe(errno) + why);
             }
-            return new Passthrough(candidate.inode(), candidate.name(), id, null);
+            return new Passthrough(candidate.inode(), candidate.name(), id, candidate.writes(), null);
         } finally {
             MEMORY.freeMemory(map);
         }
@@ -87,6 +89,11 @@ final class Passthrough {
     /** The backing id for an open of this node, or 0 when it is served by aiofs. */
     int backingIdFor(long nodeId) {
         return refusal == null && nodeId == inode ? backingId : 0;
+    }
+
+    /** Whether the kernel writes this file itself (else writes come to aiofs, as FOPEN_DIRECT_IO makes them). */
+    boolean writes() {
+        return writes;
     }
 
     boolean active() {
@@ -107,8 +114,10 @@ final class Passthrough {
         m.put("files", refusal == null ? List.of(name) : List.of());
         if (refusal == null) {
             m.put("backing_id", backingId);
-            m.put("note", "the kernel serves reads and writes of these files from the image file itself;"
-                    + " they are not in the counters");
+            m.put("writes", writes);
+            m.put("note", writes ? "the kernel serves reads and writes of these files from the image file itself;"
+                    + " they are not in the counters" : "the kernel serves reads of these files opened read-only"
+                    + " from the image file itself; they are not in the counters (writes are)");
         } else {
             m.put("reason", refusal);
         }

@@ -184,13 +184,23 @@ final class RequestDispatcher implements RequestHandler {
         r.reply(FuseAttr.ATTR_OUT_SIZE);
     }
 
-    /** A passed-through file is opened on the one backing id, never direct_io (which would override it). */
+    /**
+     * Every open of a passed-through file carries the one backing id (the kernel refuses an
+     * open of the inode without it). Without direct_io the kernel serves it; with direct_io
+     * (writable opens when only reads are passed through) reads and writes come here, and
+     * only mmap uses the backing file.
+     */
     private void open(FuseRequest r) throws FsException {
         Node node = node(r);
-        OpenFile file = fs.open(node, (r.argInt(0) & O_ACCMODE) != 0);
+        boolean forWriting = (r.argInt(0) & O_ACCMODE) != 0;
+        OpenFile file = fs.open(node, forWriting);
         int backingId = passthrough.backingIdFor(node.inode());
         if (backingId != 0) {
-            OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), OpenReply.passthroughFlags(), backingId);
+            int flags = OpenReply.passthroughFlags();
+            if (forWriting && !passthrough.writes()) {
+                flags |= OpenReply.fileFlags(connection);
+            }
+            OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), flags, backingId);
         } else {
             OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), OpenReply.fileFlags(connection));
         }
@@ -219,7 +229,7 @@ final class RequestDispatcher implements RequestHandler {
     }
 
     private boolean writtenByKernel(OpenFile file) {
-        return file.writable() && passthrough.backingIdFor(file.node().inode()) != 0;
+        return file.writable() && passthrough.writes() && passthrough.backingIdFor(file.node().inode()) != 0;
     }
 
     /** The data goes from the engine straight into the request's buffer, and from there to the kernel. */

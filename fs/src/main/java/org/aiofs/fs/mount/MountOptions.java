@@ -18,12 +18,12 @@ import org.aiofs.image.ImageLocation;
  * @param notifyReady  print READY on stdout once served (the background launcher waits for it)
  * @param autoUnmount  let fusermount unmount if the server dies (off only to test dead mounts)
  * @param allowBacking {@code --allow-backing} values: trees (or "any") where files the image names may be
- * @param passthrough  let the kernel serve disk.raw of a raw image itself ({@code --passthrough auto}; false: off)
+ * @param passthrough  what the kernel may serve itself from a raw image file ({@code --passthrough})
  */
 public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache, Transport transport,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
-                           boolean autoUnmount, List<String> allowBacking, boolean passthrough) {
+                           boolean autoUnmount, List<String> allowBacking, PassthroughMode passthrough) {
 
     /**
      * The user's -o options, with default_permissions added whenever other users may enter

@@ -20,7 +20,7 @@ final class PassthroughChoice {
     }
 
     static PassthroughCandidate of(MountOptions options, CacheMode cache, MountLayout layout) {
-        if (!options.passthrough()) {
+        if (options.passthrough() == PassthroughMode.OFF) {
             return PassthroughCandidate.refused("turned off (--passthrough off)");
         }
         if (options.transport() == Transport.LIBFUSE2) {
@@ -47,6 +47,7 @@ final class PassthroughChoice {
             return PassthroughCandidate.refused("cache " + cache.label()
                     + ": every write must be flushed, which the kernel's own writes would not be");
         }
-        return PassthroughCandidate.of(disk.inode(), disk.name(), file.fd());
+        return PassthroughCandidate.of(disk.inode(), disk.name(), file.fd(),
+                options.passthrough() == PassthroughMode.AUTO);
     }
 }
