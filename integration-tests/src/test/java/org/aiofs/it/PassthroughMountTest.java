@@ -105,24 +105,25 @@ class PassthroughMountTest {
              FileChannel disk = FileChannel.open(m.disk(), StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileChannel part = FileChannel.open(m.file("part1.raw"), StandardOpenOption.READ,
                      StandardOpenOption.WRITE)) {
-            assertEquals(List.of("disk.raw"), names(passthrough(m).get("files")), "part1.raw must not be passed through");
+            assertEquals(List.of("disk.raw"), names(passthrough(m).get("files")),
+                    "part1.raw must not be passed through");
             for (int round = 0; round < 20; round++) {
                 int length = 512 + round * 3001;
                 long offset = 4096L * round * 7 + round;
-                byte[] viaDisk = filled(length, (byte) (round + 1));
+                byte[] viaDisk = PartitionMountTest.filled(length, (byte) (round + 1));
                 RawMountTest.writeFully(disk, ByteBuffer.wrap(viaDisk), start + offset);
-                assertArrayEquals(viaDisk, read(part, offset, length), "part1.raw missed a write to disk.raw, round "
-                        + round);
-                byte[] viaPart = filled(length, (byte) (0x80 + round));
+                assertArrayEquals(viaDisk, RawMountTest.read(part, offset, length),
+                        "part1.raw missed a write to disk.raw, round " + round);
+                byte[] viaPart = PartitionMountTest.filled(length, (byte) (0x80 + round));
                 RawMountTest.writeFully(part, ByteBuffer.wrap(viaPart), offset + 100);
-                assertArrayEquals(viaPart, read(disk, start + offset + 100, length),
+                assertArrayEquals(viaPart, RawMountTest.read(disk, start + offset + 100, length),
                         "disk.raw missed a write to part1.raw, round " + round);
             }
             long partReads = counter(m, "reads");
             assertTrue(partReads >= 20, "part1.raw's reads go through aiofs: " + partReads);
         }
         byte[] after = Files.readAllBytes(image);
-        assertArrayEquals(filled(512 + 19 * 3001, (byte) (0x80 + 19)),
+        assertArrayEquals(PartitionMountTest.filled(512 + 19 * 3001, (byte) (0x80 + 19)),
                 Arrays.copyOfRange(after, (int) (start + 4096L * 19 * 7 + 19 + 100),
                         (int) (start + 4096L * 19 * 7 + 19 + 100 + 512 + 19 * 3001)));
     }
@@ -192,7 +193,8 @@ class PassthroughMountTest {
         m.forgetMount();
         try (FileChannel held = FileChannel.open(m.disk())) {
             assertEquals(List.of("disk.raw"), names(passthrough(m).get("files")));
-            assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(image), 0, 4096), read(held, 0, 4096));
+            assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(image), 0, 4096),
+                    RawMountTest.read(held, 0, 4096));
             Commands.run("kill", "-KILL", String.valueOf(m.serverPid())).assertSuccess();
             ProcessHandle.of(m.serverPid()).ifPresent(p -> p.onExit().join());
             assertTrue(Mounts.awaitUnmounted(m.mountPoint(), Duration.ofSeconds(30)), "dead mount left behind");
@@ -228,19 +230,4 @@ class PassthroughMountTest {
         return names;
     }
 
-    private static byte[] read(FileChannel ch, long position, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            if (ch.read(b, position + b.position()) < 0) {
-                throw new IOException("end of file at " + (position + b.position()));
-            }
-        }
-        return b.array();
-    }
-
-    private static byte[] filled(int length, byte value) {
-        byte[] b = new byte[length];
-        Arrays.fill(b, value);
-        return b;
-    }
 }
