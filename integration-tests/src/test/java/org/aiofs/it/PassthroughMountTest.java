@@ -119,6 +119,15 @@ class PassthroughMountTest {
                 assertArrayEquals(viaPart, RawMountTest.read(disk, start + offset + 100, length),
                         "disk.raw missed a write to part1.raw, round " + round);
             }
+            // mmap of the passed-through file maps the image file's pages: aiofs reads the stores at
+            // once (another process maps it, so that the mapping is gone before the unmount)
+            Commands.run("python3", "-c", "import mmap, os, sys\n"
+                    + "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+                    + "m = mmap.mmap(fd, 8192, offset=int(sys.argv[2]))\n"
+                    + "m[:] = b'\\x5a' * 8192\n"
+                    + "m.close()\n", m.disk().toString(), String.valueOf(start + (8 << 20))).assertSuccess();
+            assertArrayEquals(PartitionMountTest.filled(8192, (byte) 0x5a), RawMountTest.read(part, 8 << 20, 8192),
+                    "part1.raw missed a store through mmap of disk.raw");
             long partReads = counter(m, "reads");
             assertTrue(partReads >= 20, "part1.raw's reads go through aiofs: " + partReads);
         }
