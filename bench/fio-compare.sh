@@ -5,7 +5,8 @@
 # machine whose load drifts weighs on all of them alike. Prints, per format, the median over
 # the rounds of IOPS (MB/s for the 1M jobs), the ratios aiofs/QSD and aiofs/bare, and the
 # server's CPU time per I/O and its RSS. All I/O is O_DIRECT on the exported file, so each
-# request reaches the server (the FUSE page cache would otherwise answer re-reads).
+# request reaches the server (the FUSE page cache would otherwise answer re-reads); with kernel
+# FUSE passthrough (target kernel-pt) it reaches the image file itself, never the server.
 #
 #   bench/fio-compare.sh [DIR]     DIR holds the test images (default /dev/shm: the FUSE
 #                                  path's overhead is measured, not the disk's)
@@ -14,7 +15,10 @@
 #   RUNTIME   seconds per fio job (default 10)
 #   ROUNDS    rounds to take the median over (default 3)
 #   FORMATS   "raw qcow2" (default)
-#   TARGETS   "bare kernel libfuse2 qsd" (default); an aiofs target may name its engine,
+#   TARGETS   "bare kernel kernel-pt libfuse2 qsd" (default); kernel and libfuse2 run with
+#             --passthrough off (aiofs serves every request), kernel-pt with --passthrough auto
+#             (the kernel reads and writes disk.raw of the raw image itself; needs root; raw
+#             only, skipped for other formats); an aiofs target may name its engine,
 #             e.g. "kernel@io_uring kernel@sync kernel@threadpool"
 #   ENGINE    engine of aiofs targets that name none (default auto)
 #   JOBS      job names to run (default: all of them, see below)
@@ -26,7 +30,7 @@ size="${SIZE:-1G}"
 runtime="${RUNTIME:-10}"
 rounds="${ROUNDS:-3}"
 formats="${FORMATS:-raw qcow2}"
-targets="${TARGETS:-bare kernel libfuse2 qsd}"
+targets="${TARGETS:-bare kernel kernel-pt libfuse2 qsd}"
 engine="${ENGINE:-auto}"
 qsd_aio="${QSD_AIO:-threads}"
 
@@ -121,10 +125,16 @@ serve_and_run() { # round format target
     case $kind in
         bare)
             run_jobs "$round" "$format" "$target" "$work/disk.raw" - ;;
-        kernel|libfuse2)
+        kernel|kernel-pt|libfuse2)
             local fmt_args=(); [[ $format == raw ]] && fmt_args=(--format raw)
-            timeout 180 "$here/aiofs" mount --transport "$kind" --engine "$eng" "${fmt_args[@]}" \
-                --pid-file "$work/server.pid" "$image" "$mnt"
+            local transport=${kind%-pt} passthrough=off
+            [[ $kind == kernel-pt ]] && passthrough=auto
+            timeout 180 "$here/aiofs" mount --transport "$transport" --passthrough "$passthrough" \
+                --engine "$eng" "${fmt_args[@]}" --pid-file "$work/server.pid" "$image" "$mnt"
+            if [[ $kind == kernel-pt ]] && ! grep -q '"files" : \[ "disk.raw" \]' "$mnt/info.json"; then
+                echo "fio-compare: warning: $target is not passed through:" \
+                    "$(grep -A3 '"passthrough"' "$mnt/info.json" | grep reason)" >&2
+            fi
             run_jobs "$round" "$format" "$target" "$mnt/disk.raw" "$(cat "$work/server.pid")"
             timeout 180 "$here/aiofs" unmount "$mnt" ;;
         qsd)
@@ -149,6 +159,10 @@ for ((round = 1; round <= rounds; round++)); do
             target=${order[$(((i + round - 1) % n))]}
             # the bare file is the limit for every format: measured once per round, on the raw file
             if [[ $target == bare && $format != "${formats%% *}" ]]; then
+                continue
+            fi
+            # passthrough needs bytes that map 1:1 to the file: a raw image only
+            if [[ ${target%%@*} == kernel-pt && $format != raw ]]; then
                 continue
             fi
             echo "fio-compare: round $round/$rounds, $format, $target" >&2

@@ -351,6 +351,19 @@ public final class ImageFileSystem implements AutoCloseable {
                 : CompletableFuture.completedFuture(size);
     }
 
+    /**
+     * The kernel wrote to this file without aiofs (FUSE passthrough, on the image file itself):
+     * allocation counts are stale, the file's times move, and disk.raw's partition table is
+     * read again (fdisk writes it through disk.raw, then fsyncs and closes).
+     */
+    public CompletableFuture<Void> changedByKernel(OpenFile file) {
+        ImageFileNode node = file.imageFile();
+        if (node == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return afterChange(node, 0, node.image().size(), CompletableFuture.completedFuture(null));
+    }
+
     /** Stops the continuation threads; the image is its owner's to close. */
     @Override
     public void close() {

@@ -178,7 +178,7 @@ class PartitionMountTest {
                 "a file opened after the new table must write at the new extent (20 MiB)");
     }
 
-    private static byte[] filled(int length, byte value) {
+    static byte[] filled(int length, byte value) {
         byte[] b = new byte[length];
         Arrays.fill(b, value);
         return b;

@@ -24,7 +24,7 @@ class TransportTest {
     @Test
     void infoNamesTheTransportAndRequestsArriveAsLargeAsNegotiated() throws IOException {
         Path image = TestImages.randomRaw(dir, "disk.img", 16L << 20, 31);
-        try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
+        try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw", "--passthrough", "off")) {
             JsonNode transport = PartitionMountTest.info(m).get("transport");
             assertEquals(Commands.transport(), transport.get("name").asText(), transport.toString());
             long request = transport.get("max_request_bytes").asLong();

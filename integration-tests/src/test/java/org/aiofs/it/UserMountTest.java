@@ -73,6 +73,8 @@ class UserMountTest {
         runAsNobody("cmp", mnt.resolve("disk.raw").toString(), image.toString()).assertSuccess();
         String info = runAsNobody("cat", mnt.resolve("info.json").toString()).assertSuccess().stdout();
         assertEquals("fusermount3", new ObjectMapper().readTree(info).at("/transport/mounted_with").asText(), info);
+        String passthrough = new ObjectMapper().readTree(info).at("/transport/passthrough").toString();
+        assertTrue(passthrough.contains("\"files\":[]") && passthrough.contains("lacks CAP_SYS_ADMIN"), passthrough);
 
         long pid = Long.parseLong(Files.readString(pidFile).trim());
         Commands.run("kill", "-KILL", String.valueOf(pid)).assertSuccess();

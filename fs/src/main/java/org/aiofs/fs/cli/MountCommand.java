@@ -11,8 +11,9 @@ import org.aiofs.fs.mount.MountException;
 import org.aiofs.fs.mount.MountOptions;
 import org.aiofs.fs.mount.MountServer;
 import org.aiofs.fs.mount.Overlay;
-import org.aiofs.fs.mount.Preflight;
 import org.aiofs.image.ImageLocation;
+import org.aiofs.fs.mount.PassthroughMode;
+import org.aiofs.fs.mount.Preflight;
 import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.NamedFilePolicy;
@@ -67,6 +68,15 @@ public final class MountCommand implements Callable<Integer> {
                     + " of every image in the chain and every snapshot, as QEMU's cache-size; K, M, G suffixes"
                     + " (default: ${DEFAULT-VALUE}: the L2 tables of 256 GiB of disk at 64 KiB clusters)."})
     long cacheBytes;
+
+    @Option(names = "--passthrough", paramLabel = "auto|reads|off", defaultValue = "auto",
+            description = {"auto: the kernel reads and writes disk.raw of a raw image itself, straight from the"
+                    + " image file (FUSE passthrough; needs root and Linux 6.9+, cache writeback or unsafe, transport"
+                    + " kernel; otherwise off, with the reason in the log and info.json); a write past the end then"
+                    + " grows the image file, as on the bare file. reads: only reads and mmap are passed through,"
+                    + " writes go through aiofs (the disk's size stays fixed). off: every request goes through"
+                    + " aiofs (default: ${DEFAULT-VALUE})."})
+    String passthrough;
 
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
@@ -126,9 +136,11 @@ public final class MountCommand implements Callable<Integer> {
                     "--overlay makes the mount writable (the image itself stays untouched): drop --read-only (-o ro)");
         }
         Transport fuseTransport;
+        PassthroughMode passthroughMode;
         ImageLocation location;
         try {
             fuseTransport = Transport.parse(transport);
+            passthroughMode = PassthroughMode.parse(passthrough);
             location = ImageLocation.parse(image);
         } catch (IllegalArgumentException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -141,7 +153,7 @@ public final class MountCommand implements Callable<Integer> {
                 : overlay.isEmpty() ? Overlay.temporary() : new Overlay(Path.of(overlay).toAbsolutePath());
         MountOptions options = new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat, readOnly, engine,
                 cache, fuseTransport, singleThreaded, fuseOptions, pidFile == null ? null : pidFile.toAbsolutePath(),
-                notifyReady, !noAutoUnmount, cacheBytes, allowBacking, overlayRequest, logFile);
+                notifyReady, !noAutoUnmount, cacheBytes, allowBacking, overlayRequest, logFile, passthroughMode);
         if (fuseTransport == Transport.KERNEL) {
             try {
                 // refused here, in one line, rather than in the background server's log
@@ -186,6 +198,7 @@ public final class MountCommand implements Callable<Integer> {
         args.add("--cache=" + cache);
         args.add("--transport=" + transport);
         args.add("--cache-size=" + cacheBytes);
+        args.add("--passthrough=" + passthrough);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

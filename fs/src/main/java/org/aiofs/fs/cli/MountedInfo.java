@@ -51,6 +51,16 @@ final class MountedInfo {
         out.println("transport: " + transport.path("name").asText() + " (FUSE " + transport.path("protocol").asText()
                 + ", requests up to " + transport.path("max_request_bytes").asLong() / 1024 + " KiB, readers: "
                 + transport.path("readers").asText() + ")");
+        JsonNode passthrough = transport.path("passthrough");
+        if (passthrough.path("files").size() > 0) {
+            List<String> files = new ArrayList<>();
+            passthrough.path("files").forEach(f -> files.add(f.asText()));
+            out.println("passthrough: " + String.join(", ", files) + " (the kernel "
+                    + (passthrough.path("writes").asBoolean() ? "reads and writes" : "reads")
+                    + " the image file itself; that I/O is not in the counters below)");
+        } else {
+            out.println("passthrough: none (" + passthrough.path("reason").asText("not reported") + ")");
+        }
         out.println("partitions: " + partitions(info.path("partition_table")));
         JsonNode c = info.path("counters");
         out.println("served: " + c.path("reads").asLong() + " reads ("

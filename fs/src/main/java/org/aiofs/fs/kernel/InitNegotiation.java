@@ -30,6 +30,14 @@ final class InitNegotiation {
     static final long PARALLEL_DIROPS = 1L << 18;
     static final long MAX_PAGES = 1L << 22;
     static final long INIT_EXT = 1L << 30;
+    /** flags2 bit 5: opens may name a backing file the kernel reads and writes itself (7.40). */
+    static final long PASSTHROUGH = 1L << 37;
+    /**
+     * How deep filesystems may stack under a backing file: 2, so that an image on overlayfs
+     * (a container's root) can be passed through; the cost is that this mount cannot itself
+     * be a layer of an overlayfs.
+     */
+    static final int MAX_STACK_DEPTH = 2;
 
     private static final int INIT_OUT_SIZE = 64;
     private static final int PAGE = 4096;
@@ -74,6 +82,12 @@ final class InitNegotiation {
      * a newer major version and will send another INIT.
      */
     static Connection answer(FuseRequest init, int maxPages, int maxBackground) throws IOException {
+        return answer(init, maxPages, maxBackground, false);
+    }
+
+    /** @param offerPassthrough ask for FUSE passthrough too (a file to pass through, and the right to) */
+    static Connection answer(FuseRequest init, int maxPages, int maxBackground, boolean offerPassthrough)
+            throws IOException {
         int major = init.argInt(0);
         int minor = init.argInt(4);
         if (major > MAJOR) {
@@ -105,6 +119,14 @@ final class InitNegotiation {
                 refused.add(w.name() + " (" + w.without() + ")");
             }
         }
+        if (offerPassthrough) {
+            if ((offered & PASSTHROUGH) != 0) {
+                flags |= PASSTHROUGH;
+                granted.add("passthrough");
+            } else {
+                refused.add("passthrough (the kernel serves no file itself)");
+            }
+        }
         if ((flags >>> 32) != 0) {
             flags |= INIT_EXT;
         }
@@ -124,6 +146,7 @@ final class InitNegotiation {
         out.putShort(28, (short) pages);
         out.putShort(30, (short) 0); // map_alignment
         out.putInt(32, (int) (flags >>> 32)); // flags2
+        out.putInt(36, (flags & PASSTHROUGH) != 0 ? MAX_STACK_DEPTH : 0);
         init.reply(INIT_OUT_SIZE);
         return new Connection(major, minor, Math.min(minor, MINOR), flags, maxWrite, maxBackground,
                 List.copyOf(granted), List.copyOf(refused));

@@ -35,6 +35,8 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     private final Object idle = new Object();
     private final List<FuseChannel> clones = new ArrayList<>();
     private final UnaryOperator<RequestHandler> handlerWrapper;
+    private final PassthroughCandidate passthroughCandidate;
+    private volatile Passthrough passthrough = Passthrough.off("not settled yet (no INIT)");
     private volatile Connection connection;
     private volatile RequestDispatcher dispatcher;
     private volatile RequestHandler handler;
@@ -47,12 +49,24 @@ public final class KernelSession implements FuseRequest.RequestEnd {
      * @param readers      reader threads (1: one thread serves everything, as libfuse -s)
      */
     public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers) {
-        this(fs, mountChannel, device, readers, UnaryOperator.identity());
+        this(fs, mountChannel, device, readers, PassthroughCandidate.refused("not asked for"));
+    }
+
+    /** @param passthrough the file the kernel may serve itself, or why none */
+    public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                         PassthroughCandidate passthrough) {
+        this(fs, mountChannel, device, readers, UnaryOperator.identity(), passthrough);
     }
 
     /** @param handlerWrapper wraps the dispatcher (tests inject faults into replies with it) */
     KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
                   UnaryOperator<RequestHandler> handlerWrapper) {
+        this(fs, mountChannel, device, readers, handlerWrapper, PassthroughCandidate.refused("not asked for"));
+    }
+
+    private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                          UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough) {
+        this.passthroughCandidate = passthrough;
         this.fs = fs;
         this.mountChannel = mountChannel;
         this.device = device;
@@ -122,12 +136,19 @@ public final class KernelSession implements FuseRequest.RequestEnd {
                 r.replyError(Errno.EIO);
                 continue;
             }
-            Connection c = InitNegotiation.answer(r, maxPages, MAX_BACKGROUND);
+            String notOffered = Passthrough.whyNotOffered(passthroughCandidate);
+            Connection c = InitNegotiation.answer(r, maxPages, MAX_BACKGROUND, notOffered == null);
             if (c == null) {
                 continue; // a newer major: the kernel sends INIT again
             }
             connection = c;
-            dispatcher = new RequestDispatcher(fs, c);
+            passthrough = notOffered == null ? Passthrough.open(mountChannel, passthroughCandidate, c)
+                    : Passthrough.off(notOffered);
+            ServerLog.info(passthrough.active()
+                    ? "FUSE passthrough: the kernel serves " + passthrough.name() + " from the image file itself"
+                    + " (its I/O is not in the counters)"
+                    : "FUSE passthrough off: " + passthrough.refusal());
+            dispatcher = new RequestDispatcher(fs, c, passthrough);
             handler = handlerWrapper.apply(dispatcher);
             ServerLog.info("FUSE " + c.kernelMajor() + "." + c.kernelMinor() + " kernel, speaking 7." + c.minor()
                     + ": requests up to " + c.maxWrite() / 1024 + " KiB, " + c.maxBackground()
@@ -239,6 +260,7 @@ public final class KernelSession implements FuseRequest.RequestEnd {
         if (c != null) {
             m.putAll(c.describe());
         }
+        m.put("passthrough", passthrough.describe());
         m.put("readers", readers);
         m.put("cloned_descriptors", clones.size());
         if (cloneProblem != null) {

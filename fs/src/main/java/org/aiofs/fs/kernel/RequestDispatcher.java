@@ -40,6 +40,7 @@ final class RequestDispatcher implements RequestHandler {
 
     private final ImageFileSystem fs;
     private final Connection connection;
+    private final Passthrough passthrough;
     private final NodeTable nodes;
     private final Map<Long, DirectoryListing> listings = new ConcurrentHashMap<>();
     private final AtomicLong nextListing = new AtomicLong(1);
@@ -47,6 +48,11 @@ final class RequestDispatcher implements RequestHandler {
     private final AtomicLong interrupts = new AtomicLong();
 
     RequestDispatcher(ImageFileSystem fs, Connection connection) {
+        this(fs, connection, Passthrough.off("not asked for"));
+    }
+
+    RequestDispatcher(ImageFileSystem fs, Connection connection, Passthrough passthrough) {
+        this.passthrough = passthrough;
         this.fs = fs;
         this.connection = connection;
         this.nodes = new NodeTable(fs.root());
@@ -79,7 +85,7 @@ final class RequestDispatcher implements RequestHandler {
                 case FuseOpcode.READ -> read(r);
                 case FuseOpcode.WRITE -> write(r);
                 case FuseOpcode.FLUSH -> r.reply(0);
-                case FuseOpcode.FSYNC -> whenDone(r, fs.fsync(file(r.argLong(0))), v -> 0);
+                case FuseOpcode.FSYNC -> fsync(r);
                 case FuseOpcode.RELEASE -> release(r);
                 case FuseOpcode.FALLOCATE -> whenDone(r,
                         fs.fallocate(file(r.argLong(0)), r.argInt(24), r.argLong(8), r.argLong(16)), v -> 0);
@@ -178,15 +184,52 @@ final class RequestDispatcher implements RequestHandler {
         r.reply(FuseAttr.ATTR_OUT_SIZE);
     }
 
+    /**
+     * Every open of a passed-through file carries the one backing id (the kernel refuses an
+     * open of the inode without it). Without direct_io the kernel serves it; with direct_io
+     * (writable opens when only reads are passed through) reads and writes come here, and
+     * only mmap uses the backing file.
+     */
     private void open(FuseRequest r) throws FsException {
-        OpenFile file = fs.open(node(r), (r.argInt(0) & O_ACCMODE) != 0);
-        OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), OpenReply.fileFlags(connection));
+        Node node = node(r);
+        boolean forWriting = (r.argInt(0) & O_ACCMODE) != 0;
+        OpenFile file = fs.open(node, forWriting);
+        int backingId = passthrough.backingIdFor(node.inode());
+        if (backingId != 0) {
+            int flags = OpenReply.passthroughFlags();
+            if (forWriting && !passthrough.writes()) {
+                flags |= OpenReply.fileFlags(connection);
+            }
+            OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), flags, backingId);
+        } else {
+            OpenReply.put(r.replyRoom(OpenReply.SIZE), file.id(), OpenReply.fileFlags(connection));
+        }
         r.reply(OpenReply.SIZE);
     }
 
+    /** A passed-through file written by the kernel: the layout learns of it when it is closed. */
     private void release(FuseRequest r) throws FsException {
-        fs.release(file(r.argLong(0)));
-        r.reply(0);
+        OpenFile file = file(r.argLong(0));
+        fs.release(file);
+        if (writtenByKernel(file)) {
+            whenDone(r, fs.changedByKernel(file), v -> 0);
+        } else {
+            r.reply(0);
+        }
+    }
+
+    /** The kernel's writes to a passed-through file are the host file's dirty pages: one fsync makes them durable. */
+    private void fsync(FuseRequest r) throws FsException {
+        OpenFile file = file(r.argLong(0));
+        CompletableFuture<Void> synced = fs.fsync(file);
+        if (writtenByKernel(file)) {
+            synced = synced.thenCompose(v -> fs.changedByKernel(file));
+        }
+        whenDone(r, synced, v -> 0);
+    }
+
+    private boolean writtenByKernel(OpenFile file) {
+        return file.writable() && passthrough.writes() && passthrough.backingIdFor(file.node().inode()) != 0;
     }
 
     /** The data goes from the engine straight into the request's buffer, and from there to the kernel. */

@@ -11,6 +11,7 @@ import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.kernel.KernelMount;
 import org.aiofs.fs.kernel.KernelMountOptions;
 import org.aiofs.fs.kernel.KernelSession;
+import org.aiofs.fs.kernel.PassthroughCandidate;
 
 /**
  * {@code --transport kernel}: mounts without libfuse ({@link KernelMount}), makes sure a
@@ -22,11 +23,14 @@ final class KernelServer implements FuseServer {
     private final Path mountPoint;
     private final MountOptions options;
     private final Path runtimeDir;
+    private final PassthroughCandidate passthrough;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile KernelSession session;
     private volatile String method = "not mounted";
 
-    KernelServer(ImageFileSystem fs, Path mountPoint, MountOptions options, Path runtimeDir) {
+    KernelServer(ImageFileSystem fs, Path mountPoint, MountOptions options, Path runtimeDir,
+                 PassthroughCandidate passthrough) {
+        this.passthrough = passthrough;
         this.fs = fs;
         this.mountPoint = mountPoint;
         this.options = options;
@@ -55,7 +59,7 @@ final class KernelServer implements FuseServer {
                 watcher = MountWatcher.start(mountPoint);
             }
             int readers = options.singleThreaded() ? 1 : KernelSession.defaultReaders();
-            session = new KernelSession(fs, mount.channel(), device, readers);
+            session = new KernelSession(fs, mount.channel(), device, readers, passthrough);
             Thread relay = new Thread(() -> {
                 try {
                     session.initialized().await();

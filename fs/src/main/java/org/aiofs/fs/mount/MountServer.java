@@ -18,6 +18,7 @@ import org.aiofs.aio.engine.EngineChoice;
 import org.aiofs.aio.engine.Engines;
 import org.aiofs.fs.ImageFileSystem;
 import org.aiofs.fs.MountInfoFile;
+import org.aiofs.fs.kernel.PassthroughCandidate;
 import org.aiofs.fs.log.ServerLog;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.layout.SnapshotFiles;
@@ -124,11 +125,16 @@ public final class MountServer {
                 : Files.getLastModifiedTime(owner);
         MountLayout layout = new MountLayout(image, !options.readOnly());
         ImageFileSystem fs = new ImageFileSystem(layout, uid, gid, modified.toMillis() / 1000, cache);
+        PassthroughCandidate passthrough = PassthroughChoice.of(options, cache, layout);
         FuseServer server = options.transport() == Transport.LIBFUSE2 ? new LibfuseServer(fs, mountPoint, options)
-                : new KernelServer(fs, mountPoint, options, files.directory());
+                : new KernelServer(fs, mountPoint, options, files.directory(), passthrough);
+        if (options.transport() == Transport.LIBFUSE2) {
+            ServerLog.info("FUSE passthrough off: " + passthrough.refusal());
+        }
         layout.setSnapshots(SnapshotFiles.of(image));
         layout.setInfoFile(new MountInfoFile(options.image().toString(), image, options.readOnly(), layout,
-                fs.counters(), engineDescription, server::describe, () -> mountDetails(image, metadata)));
+                fs.counters(), engineDescription, () -> transportDescription(server, passthrough),
+                () -> mountDetails(image, metadata)));
 
         long pid = ProcessHandle.current().pid();
         files.markRunning(pid); // `aiofs unmount` waits until this process has ended
@@ -159,6 +165,13 @@ public final class MountServer {
             System.out.println(BackgroundMount.NOTE + text);
             System.out.flush();
         }
+    }
+
+    /** How FUSE is spoken, with "passthrough" always present (libfuse2 has none to say). */
+    private static Map<String, Object> transportDescription(FuseServer server, PassthroughCandidate passthrough) {
+        Map<String, Object> m = new LinkedHashMap<>(server.describe());
+        m.putIfAbsent("passthrough", Map.of("files", List.of(), "reason", String.valueOf(passthrough.refusal())));
+        return m;
     }
 
     /**
