@@ -19,8 +19,8 @@ import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.aiofs.aio.nbd.NbdServer;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
+import org.aiofs.testing.Qemu;
+import org.aiofs.testing.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,13 +39,6 @@ class PassthroughMountTest {
     @TempDir
     Path dir;
 
-    /** Passthrough needs the kernel transport, root, and a kernel that offers it (6.9+). */
-    @BeforeEach
-    void kernelTransportAsRoot() {
-        Assumptions.assumeTrue(Commands.transport().equals("kernel"), "passthrough is a kernel-transport feature");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "passthrough needs CAP_SYS_ADMIN");
-    }
-
     @Test
     void diskRawIsServedByTheKernelAndReadsAsTheBareFile() throws IOException {
         Path image = TestImages.randomRaw(dir, "disk.img", SIZE, 51);
@@ -56,7 +49,7 @@ class PassthroughMountTest {
             assertEquals(-1L, Files.mismatch(image, m.disk()), "disk.raw differs from the bare file");
             Commands.run("dd", "if=" + m.disk(), "of=/dev/null", "bs=1M", "iflag=direct").assertSuccess();
             assertEquals(0, counter(m, "reads"), "reads of disk.raw reached aiofs: not passed through");
-            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
             assertTrue(info.stdout().contains("passthrough: disk.raw (the kernel reads and writes"), info.stdout());
         }
     }
@@ -146,7 +139,7 @@ class PassthroughMountTest {
             FileSystemException e = assertThrows(FileSystemException.class,
                     () -> FileChannel.open(m.disk(), StandardOpenOption.WRITE));
             assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
-            CommandResult dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
+            Tool.Result dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
                     "conv=notrunc");
             assertTrue(dd.exitCode() != 0 && dd.stderr().contains("Read-only file system"), dd.stderr());
             assertEquals(-1L, Files.mismatch(image, m.disk()));
@@ -163,7 +156,7 @@ class PassthroughMountTest {
             JsonNode passthrough = passthrough(m);
             assertEquals(List.of("disk.raw"), names(passthrough.get("files")), passthrough.toString());
             assertTrue(!passthrough.get("writes").asBoolean(), passthrough.toString());
-            CommandResult dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
+            Tool.Result dd = Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=1",
                     "seek=256", "conv=notrunc");
             assertTrue(dd.exitCode() != 0 && dd.stderr().contains("No space left on device"), dd.stderr());
             Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=3", "seek=5", "conv=notrunc")
@@ -189,7 +182,7 @@ class PassthroughMountTest {
         try (NbdServer server = NbdServer.nbdkit(dir, true, "file", "file=" + raw).start()) {
             assertRefused(server.uri(), "an NBD export", "--read-only", "--format", "raw");
         }
-        CommandResult bad = Commands.aiofs("mount", "--passthrough", "maybe", raw.toString(), dir.toString());
+        Tool.Result bad = Commands.aiofs("mount", "--passthrough", "maybe", raw.toString(), dir.toString());
         assertTrue(bad.exitCode() != 0 && bad.stderr().contains("--passthrough maybe: choose auto, reads, off"),
                 bad.toString());
     }
@@ -216,7 +209,7 @@ class PassthroughMountTest {
             JsonNode passthrough = passthrough(m);
             assertEquals(List.of(), names(passthrough.get("files")), passthrough.toString());
             assertTrue(passthrough.get("reason").asText().contains(reason), passthrough.toString());
-            CommandResult info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
             assertTrue(info.stdout().contains("passthrough: none (") && info.stdout().contains(reason),
                     info.stdout());
             long reads = counter(m, "reads");
