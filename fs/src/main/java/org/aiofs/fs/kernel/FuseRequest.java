@@ -23,14 +23,20 @@ final class FuseRequest {
     private final long nodeId;
     private final int pid;
 
-    /** What happens once a request is answered (the session logs and recycles). */
+    /** What happens to a reply the kernel refused (the session counts and logs), and once a request is answered. */
     interface RequestEnd {
         /**
-         * @param writeErrno  0, or the errno the kernel refused the reply with
+         * Called before any fallback answer is written, so the refusal is counted before the
+         * caller waiting on the request can see its EIO.
+         *
+         * @param writeErrno  the errno the kernel refused the reply with
          * @param replyLength the bytes of the reply it was given
-         * @param fellBack    the refused reply was followed by a plain EIO answer, which the kernel took
+         * @param fallingBack a plain EIO answer follows
          */
-        void replied(FuseRequest request, int writeErrno, int replyLength, boolean fellBack);
+        void refused(FuseRequest request, int writeErrno, int replyLength, boolean fallingBack);
+
+        /** The request needs nothing more: its buffer may be recycled. */
+        void replied(FuseRequest request);
     }
 
     private FuseRequest(FuseChannel channel, RequestBuffer buffer, RequestEnd end, int length) {
@@ -123,7 +129,7 @@ final class FuseRequest {
 
     /** FORGET and BATCH_FORGET get no answer; INTERRUPT neither. */
     void noReply() {
-        end.replied(this, 0, 0, false);
+        end.replied(this);
     }
 
     /**
@@ -133,11 +139,14 @@ final class FuseRequest {
     private void send(int errno, int payloadLength) {
         int total = RequestBuffer.OUT_HEADER_SIZE + payloadLength;
         int refused = write(errno, total);
-        boolean fellBack = false;
-        if (refused == Errno.EINVAL && (errno != Errno.EIO || payloadLength != 0)) {
-            fellBack = write(Errno.EIO, RequestBuffer.OUT_HEADER_SIZE) == 0;
+        if (refused != 0) {
+            boolean fallBack = refused == Errno.EINVAL && (errno != Errno.EIO || payloadLength != 0);
+            end.refused(this, refused, total, fallBack);
+            if (fallBack) {
+                write(Errno.EIO, RequestBuffer.OUT_HEADER_SIZE);
+            }
         }
-        end.replied(this, refused, total, fellBack);
+        end.replied(this);
     }
 
     private int write(int errno, int total) {

@@ -220,22 +220,24 @@ public final class KernelSession implements FuseRequest.RequestEnd {
         }
     }
 
-    /** A request was answered (or needs none): log a reply the kernel refused, recycle the buffer. */
+    /** A reply the kernel refused: counted and logged (ENODEV: the mount is gone, nothing to say). */
     @Override
-    public void replied(FuseRequest request, int writeErrno, int replyLength, boolean fellBack) {
-        try {
-            if (writeErrno != 0 && writeErrno != Errno.ENODEV) {
-                rejectedReplies.incrementAndGet();
-                // ENOENT: the request was aborted or interrupted and answered meanwhile
-                ServerLog.error("FUSE: the kernel refused the " + replyLength + "-byte reply to " + request + ": "
-                        + Native.describe(writeErrno) + (fellBack ? "; answered EIO instead" : ""));
-            }
-        } finally {
-            buffers.release(request.buffer());
-            if (inFlight.decrementAndGet() == 0) {
-                synchronized (idle) {
-                    idle.notifyAll();
-                }
+    public void refused(FuseRequest request, int writeErrno, int replyLength, boolean fallingBack) {
+        if (writeErrno != Errno.ENODEV) {
+            rejectedReplies.incrementAndGet();
+            // ENOENT: the request was aborted or interrupted and answered meanwhile
+            ServerLog.error("FUSE: the kernel refused the " + replyLength + "-byte reply to " + request + ": "
+                    + Native.describe(writeErrno) + (fallingBack ? "; answering EIO instead" : ""));
+        }
+    }
+
+    /** A request was answered (or needs none): recycle the buffer. */
+    @Override
+    public void replied(FuseRequest request) {
+        buffers.release(request.buffer());
+        if (inFlight.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
             }
         }
     }
