@@ -33,7 +33,8 @@ final class FuseRequest {
          * @param replyLength the bytes of the reply it was given
          * @param fallingBack a plain EIO answer follows
          */
-        void refused(FuseRequest request, int writeErrno, int replyLength, boolean fallingBack);
+        default void refused(FuseRequest request, int writeErrno, int replyLength, boolean fallingBack) {
+        }
 
         /** The request needs nothing more: its buffer may be recycled. */
         void replied(FuseRequest request);

@@ -97,6 +97,6 @@ class PassthroughNegotiationTest {
         m.putInt(a + 8, 128 << 10);
         m.putInt(a + 12, (int) offered);
         m.putInt(a + 16, (int) (offered >>> 32));
-        return FuseRequest.decode(sink, buffer, (r, errno, len, fellBack) -> { }, length);
+        return FuseRequest.decode(sink, buffer, r -> { }, length);
     }
 }
