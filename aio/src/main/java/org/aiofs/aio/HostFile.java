@@ -243,14 +243,34 @@ public final class HostFile implements Closeable {
 
     /**
      * Bytes the file takes on the host: its allocated 512-byte blocks (st_blocks, what du
-     * and qemu-img's "disk size" count), preallocated extents included.
+     * and qemu-img's "disk size" count), preallocated extents included. An export has no
+     * blocks to count: there, the bytes its server reports as data.
      */
     public long allocatedBytes() throws HostIoException {
+        if (remote != null) {
+            return remoteDataBytes();
+        }
         Pointer statx = Memory.allocate(Native.runtime(), STATX_SIZE);
         if (Native.libc().statx(fd(), "", AT_EMPTY_PATH, STATX_BLOCKS, statx) != 0) {
             throw new HostIoException("statx", path, -1, Native.errno());
         }
         return statx.getLong(STATX_BLOCKS_OFFSET) * 512;
+    }
+
+    private long remoteDataBytes() throws HostIoException {
+        long size = size();
+        long total = 0;
+        for (long pos = 0; pos < size; ) {
+            long data = seekData(pos);
+            if (data < 0) {
+                break;
+            }
+            long hole = seekHole(data);
+            long end = hole < 0 ? size : hole;
+            total += end - data;
+            pos = end;
+        }
+        return total;
     }
 
     public boolean isClosed() {

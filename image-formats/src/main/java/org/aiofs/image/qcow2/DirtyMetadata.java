@@ -25,6 +25,8 @@ final class DirtyMetadata {
     private final TreeSet<Integer> l1Changed = new TreeSet<>();
     private final List<long[]> frees = new ArrayList<>();
     private int linkedOperations;
+    /** Operations linked since the writer was made: flushes mark how many of them they cover. */
+    private long linkedTotal;
 
     /** A changed table: pinned, the entries changed [from, to), or new (written whole). */
     private static final class DirtyTable {
@@ -106,6 +108,12 @@ final class DirtyMetadata {
 
     void operationLinked() {
         linkedOperations++;
+        linkedTotal++;
+    }
+
+    /** Every operation linked so far, committed or not (a flush started now covers them all). */
+    long linkedTotal() {
+        return linkedTotal;
     }
 
     int linkedOperations() {

@@ -68,6 +68,8 @@ final class Qcow2Writer {
     /** Copy-on-write buffers (a cluster at most), reused: a small write into a new cluster needs one. */
     private final BufferPool cowBuffers;
     private final RequestsInFlight requests = new RequestsInFlight();
+    /** Operations a finished flush covered (see DirtyMetadata.linkedTotal): what a failed close can lose is the rest. */
+    private long flushedOperations;
 
     Qcow2Writer(String name, HostFile file, HostFile dataFile, IoEngine engine, ClusterMap map, Qcow2Reader reader,
             MetadataMap meta, BlockImage backing, Qcow2Header header, long virtualSize, MetadataCache cache)
@@ -194,7 +196,28 @@ final class Qcow2Writer {
 
     /** The links committed, then data file and image file synced, in that order. */
     CompletableFuture<Void> flush() {
-        return requests.track(() -> committer.request().thenCompose(x -> syncFiles()));
+        return requests.track(() -> {
+            long covers = linkedTotal();
+            return committer.request().thenCompose(x -> syncFiles()).thenRun(() -> flushed(covers));
+        });
+    }
+
+    private long linkedTotal() {
+        long stamp = lock.readLock();
+        try {
+            return dirty.linkedTotal();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** A flush that began when {@code covers} operations were linked made them all durable. */
+    private synchronized void flushed(long covers) {
+        flushedOperations = Math.max(flushedOperations, covers);
+    }
+
+    private synchronized long unflushedOperations(long linked) {
+        return linked - flushedOperations;
     }
 
     private CompletableFuture<Void> syncFiles() {
@@ -217,27 +240,21 @@ final class Qcow2Writer {
     void close() throws IOException {
         try {
             requests.awaitNone(name);
-            int unlinked;
-            long stamp = lock.readLock();
-            try {
-                unlinked = dirty.linkedOperations();
-            } finally {
-                lock.unlockRead(stamp);
-            }
+            long unflushed = unflushedOperations(linkedTotal());
             if (guard.broken()) {
                 Futures.await(syncFiles());
                 throw new ImageException(name + ": not closed cleanly: writing stopped after a failure ("
-                        + guard.reason() + ")" + (unlinked > 0 ? "; the last " + unlinked + " write(s) before it,"
-                        + " never flushed, are lost" : "; writes before it are kept") + "; `aiofs check --repair`"
-                        + " reclaims the clusters they leaked", Errno.EIO);
+                        + guard.reason() + ")" + (unflushed > 0 ? "; " + unflushed + " write(s) before it that"
+                        + " allocated clusters were never flushed and may be lost" : "; writes before it are kept")
+                        + "; `aiofs check --repair` reclaims the clusters they leaked", Errno.EIO);
             }
             try {
                 Futures.await(committer.request());
                 Futures.await(syncFiles());
             } catch (IOException | RuntimeException e) {
                 throw new ImageException(name + ": the final flush failed (" + e.getMessage() + "): writes since"
-                        + " the last flush may be lost" + (unlinked > 0 ? ", and the last " + unlinked + " that"
-                        + " allocated clusters are" : "") + "; the image is consistent (`aiofs check --repair`"
+                        + " the last flush may be lost" + (unflushed > 0 ? ", among them " + unflushed + " that"
+                        + " allocated clusters" : "") + "; the image is consistent (`aiofs check --repair`"
                         + " reclaims leaked clusters)", Errno.EIO, e);
             }
             flags.clearDirty();
