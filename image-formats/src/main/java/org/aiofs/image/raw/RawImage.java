@@ -3,6 +3,7 @@ package org.aiofs.image.raw;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoEngine;
@@ -22,6 +23,17 @@ public final class RawImage implements BlockImage {
     private final HostFile file;
     private final IoEngine engine;
     private final long size;
+    /**
+     * The last run of data lseek found, [start, end), and the zeroing generation it was found
+     * in: a walk of the block status (st_blocks, an overlay's reads of its backing file) asks
+     * the kernel once per run, not once per step. Writes only turn holes into data, so a known
+     * run stays true until a zeroing or discard, which starts a new generation.
+     */
+    private volatile DataRun lastDataRun;
+    private final AtomicLong zeroings = new AtomicLong();
+
+    private record DataRun(long start, long end, long generation) {
+    }
 
     public RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
@@ -93,7 +105,9 @@ public final class RawImage implements BlockImage {
         IoRequest request = unmap
                 ? new IoRequest.PunchHole(file, offset, length)
                 : new IoRequest.ZeroRange(file, offset, length);
-        return engine.submit(request).thenApply(n -> null);
+        zeroings.incrementAndGet();
+        // and again once done: a run found while the zeroing ran is forgotten too
+        return engine.submit(request).whenComplete((n, e) -> zeroings.incrementAndGet()).thenApply(n -> null);
     }
 
     @Override
@@ -112,7 +126,16 @@ public final class RawImage implements BlockImage {
     @Override
     public BlockStatus blockStatus(long offset, long length) throws IOException {
         RangeCheck.inside(this, offset, length);
-        return HostFileStatus.of(file, offset, length);
+        long generation = zeroings.get();
+        DataRun known = lastDataRun;
+        if (known != null && known.generation() == generation && offset >= known.start() && offset < known.end()) {
+            return new BlockStatus(BlockStatus.Kind.DATA, offset, Math.min(length, known.end() - offset));
+        }
+        HostFileStatus.Found found = HostFileStatus.find(file, offset, length);
+        if (found.dataEnd() > offset) {
+            lastDataRun = new DataRun(offset, found.dataEnd(), generation);
+        }
+        return found.status();
     }
 
     @Override

@@ -78,4 +78,20 @@ class RawImageTest {
             assertEquals(new BlockStatus(BlockStatus.Kind.ZERO, 0, SIZE), image.blockStatus(0, SIZE));
         }
     }
+
+    /** Block status remembers a run of data it found; zeroing inside it must not be answered from that memory. */
+    @Test
+    void aRunOfDataItFoundIsForgottenOnceZeroed() throws IOException {
+        try (RawImage image = new RawImage(HostFile.open(file, false, false), engine)) {
+            byte[] ones = new byte[2 << 20];
+            java.util.Arrays.fill(ones, (byte) 1);
+            Futures.await(image.write(0, ByteBuffer.wrap(ones)));
+            assertEquals(new BlockStatus(BlockStatus.Kind.DATA, 0, 2 << 20), image.blockStatus(0, 2 << 20));
+            assertEquals(new BlockStatus(BlockStatus.Kind.DATA, 4096, 4096), image.blockStatus(4096, 4096));
+            Futures.await(image.writeZeroes(0, 1 << 20, true));
+            assertEquals(new BlockStatus(BlockStatus.Kind.ZERO, 4096, (1 << 20) - 4096),
+                    image.blockStatus(4096, SIZE - 4096));
+            assertEquals(BlockStatus.Kind.DATA, image.blockStatus((1 << 20) + 4096, 4096).kind());
+        }
+    }
 }
