@@ -1,17 +1,17 @@
 package org.aiofs.image;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.aiofs.aio.HostFile;
 
 /**
  * What `aiofs info` reports about an opened image, as `qemu-img info` does. Fields a
  * format does not have are null.
  *
- * @param allocatedBytes bytes the image file takes on the host (qemu-img's "disk size")
+ * @param allocatedBytes bytes the image file takes on the host (qemu-img's "disk size": st_blocks, preallocated
+ *                       blocks included; files the image names are not added, as qemu-img 7.2 does not
+ *                       add a qcow2 image's external data file)
  * @param backingFile    the backing name as the image spells it
  * @param backingChain   every level below this image, nearest first (resolved file, format)
  * @param dirty          qcow2's dirty flag (null for formats without one)
@@ -59,12 +59,4 @@ public record ImageInfo(
         return chain;
     }
 
-    /**
-     * qemu-img info's "disk size": the blocks the image file takes on the host (st_blocks),
-     * preallocated ones included. Files the image names are not added, as qemu-img 7.2 does
-     * not add a qcow2 image's external data file.
-     */
-    public static long allocatedBytes(HostFile file) throws IOException {
-        return file.allocatedBytes();
-    }
 }

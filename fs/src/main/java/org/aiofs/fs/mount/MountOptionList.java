@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * two wins, as in mount(8).</li>
  * <li>aiofs's own options are its long options written as {@code NAME=VALUE} or {@code NAME}:
  * {@code format=qcow2} is {@code --format=qcow2}, {@code overlay} is {@code --overlay}.</li>
- * <li>{@link #PASSED} go to libfuse; {@code dev} and {@code suid} are dropped (aiofs serves
+ * <li>{@link #PASSED} go to the FUSE transport as {@code -o} options; {@code dev} and {@code suid} are dropped (aiofs serves
  * neither device nodes nor set-uid files, so FUSE's nodev,nosuid stays); the options that
  * only mount(8), fstab and systemd read ({@code noauto}, {@code _netdev}, {@code x-*}, ...)
  * and the access-time ones (files here have no access times to keep) are ignored.</li>
@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  * </ul>
  */
 public final class MountOptionList {
-    /** Options libfuse 2 takes as they are. */
+    /** Options passed on as they are (the kernel transport refuses the libfuse-only ones, allow_root and nonempty). */
     public static final Set<String> PASSED = Set.of("allow_other", "allow_root", "default_permissions", "nonempty",
             "nodev", "nosuid", "noexec", "exec");
     private static final Set<String> DROPPED = Set.of("dev", "suid", "async");
@@ -31,7 +31,7 @@ public final class MountOptionList {
 
     /**
      * @param arguments   {@code aiofs mount} options ({@code --read-only}, {@code --format=qcow2}, ...)
-     * @param fuseOptions options for libfuse
+     * @param fuseOptions {@code -o} options for the FUSE transport
      */
     public record Translation(List<String> arguments, List<String> fuseOptions) {
     }

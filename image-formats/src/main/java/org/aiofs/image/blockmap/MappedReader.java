@@ -14,6 +14,7 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.BlockStatusWalk;
 import org.aiofs.image.ParentReads;
 
 /**
@@ -23,9 +24,6 @@ import org.aiofs.image.ParentReads;
  * its end they read as zeroes).
  */
 public final class MappedReader {
-    /** A block-status answer covers at most this much, so a huge sparse disk is not walked whole. */
-    private static final long STATUS_WALK_LIMIT = 1L << 30;
-
     private final GuestMap map;
     private final HostFile file;
     private final IoEngine engine;
@@ -93,28 +91,13 @@ public final class MappedReader {
 
     /** Whether the range starting at {@code offset} holds data or reads as zeroes, and for how long. */
     public BlockStatus blockStatus(long offset, long length) throws IOException {
-        long end = offset + length;
-        long limit = Math.min(end, offset + STATUS_WALK_LIMIT);
-        BlockStatus.Kind kind = null;
-        long pos = offset;
-        while (pos < limit) {
-            GuestRun r = map.lookup(pos, limit - pos);
-            BlockStatus.Kind k;
-            long len = r.length();
-            if (r.kind() == GuestRun.Kind.BACKING) {
-                BlockStatus b = ParentReads.status(backing, pos, len);
-                k = b.kind();
-                len = b.length();
-            } else {
-                k = r.kind() == GuestRun.Kind.ZERO ? BlockStatus.Kind.ZERO : BlockStatus.Kind.DATA;
-            }
-            if (kind == null) {
-                kind = k;
-            } else if (k != kind) {
-                break;
-            }
-            pos += len;
-        }
-        return new BlockStatus(kind, offset, Math.min(pos, end) - offset);
+        return BlockStatusWalk.merge(offset, length, (pos, max) -> {
+            GuestRun r = map.lookup(pos, max);
+            return switch (r.kind()) {
+                case BACKING -> ParentReads.status(backing, pos, r.length());
+                case ZERO -> new BlockStatus(BlockStatus.Kind.ZERO, pos, r.length());
+                default -> new BlockStatus(BlockStatus.Kind.DATA, pos, r.length());
+            };
+        });
     }
 }

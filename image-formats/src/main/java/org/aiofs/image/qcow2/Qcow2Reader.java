@@ -1,5 +1,8 @@
 package org.aiofs.image.qcow2;
 
+import static org.aiofs.image.ReadBuffers.slice;
+import static org.aiofs.image.ReadBuffers.zero;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,7 +16,9 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.BlockStatusWalk;
 import org.aiofs.image.ImageException;
+import org.aiofs.image.ParentReads;
 
 /**
  * Serves guest reads in two steps. {@link #plan} maps the range (metadata loaded on the
@@ -85,7 +90,7 @@ final class Qcow2Reader {
                         runHost = m.hostOffset();
                         runLength = m.length();
                     }
-                    case ZERO -> fillZero(slice(dst, offset, pos, m.length()));
+                    case ZERO -> zero(slice(dst, offset, pos, m.length()));
                     case BACKING -> planBacking(plan, pos, slice(dst, offset, pos, m.length()));
                     case COMPRESSED -> addCompressedRead(plan, m, slice(dst, offset, pos, m.length()));
                 }
@@ -122,7 +127,7 @@ final class Qcow2Reader {
         plan.batch.add(new IoRequest.Read(dataFile, host, target));
         plan.afterData.add(got -> {
             if (got < target.remaining()) { // the data file ends inside this run
-                fillZero(target.duplicate().position(target.position() + (int) got));
+                zero(target.duplicate().position(target.position() + (int) got));
             }
         });
     }
@@ -157,7 +162,7 @@ final class Qcow2Reader {
         long backingSize = backing == null ? 0 : backing.size();
         long have = Math.max(0, Math.min(target.remaining(), backingSize - guestOffset));
         if (have < target.remaining()) {
-            fillZero(target.duplicate().position(target.position() + (int) have));
+            zero(target.duplicate().position(target.position() + (int) have));
         }
         if (have > 0) {
             plan.backingOffsets.add(guestOffset);
@@ -166,49 +171,14 @@ final class Qcow2Reader {
     }
 
     BlockStatus blockStatus(long offset, long length) throws IOException {
-        long end = offset + length;
-        // bounded walk: a long run is reported in pieces rather than scanning a whole huge disk
-        long limit = Math.min(end, offset + (1L << 30));
-        BlockStatus.Kind kind = null;
-        long pos = offset;
-        while (pos < limit) {
-            Mapping m = map.lookup(pos, limit - pos);
-            BlockStatus.Kind k;
-            long len = m.length();
-            if (m.kind() == Mapping.Kind.BACKING) {
-                long backingSize = backing == null ? 0 : backing.size();
-                if (pos >= backingSize) {
-                    k = BlockStatus.Kind.ZERO;
-                } else {
-                    BlockStatus b = backing.blockStatus(pos, Math.min(len, backingSize - pos));
-                    k = b.kind();
-                    len = b.length();
-                }
-            } else {
-                k = m.kind() == Mapping.Kind.ZERO ? BlockStatus.Kind.ZERO : BlockStatus.Kind.DATA;
-            }
-            if (kind == null) {
-                kind = k;
-            } else if (k != kind) {
-                break;
-            }
-            pos += len;
-        }
-        return new BlockStatus(kind, offset, Math.min(pos, end) - offset);
-    }
-
-    private static ByteBuffer slice(ByteBuffer dst, long base, long guest, long length) {
-        return dst.slice(dst.position() + (int) (guest - base), (int) length);
-    }
-
-    static void fillZero(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        while (d.remaining() >= 8) {
-            d.putLong(0);
-        }
-        while (d.hasRemaining()) {
-            d.put((byte) 0);
-        }
+        return BlockStatusWalk.merge(offset, length, (pos, max) -> {
+            Mapping m = map.lookup(pos, max);
+            return switch (m.kind()) {
+                case BACKING -> ParentReads.status(backing, pos, m.length());
+                case ZERO -> new BlockStatus(BlockStatus.Kind.ZERO, pos, m.length());
+                default -> new BlockStatus(BlockStatus.Kind.DATA, pos, m.length());
+            };
+        });
     }
 
     long virtualSize() {

@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.aiofs.aio.HostFile;
 import org.aiofs.aio.IoRequest;
+import org.aiofs.image.ReadBuffers;
 import org.aiofs.image.ImageException;
 
 /**
@@ -150,7 +151,7 @@ final class WritePlanner {
         }
         if (unitTo > viewEnd) {
             int zeroFrom = (int) (Math.max(viewEnd, to) - unitFrom);
-            Qcow2Reader.fillZero(unit.slice(zeroFrom, unit.limit() - zeroFrom)); // not a reused buffer's bytes
+            ReadBuffers.zero(unit.slice(zeroFrom, unit.limit() - zeroFrom)); // not a reused buffer's bytes
         }
     }
 

@@ -44,7 +44,7 @@ public final class RawDriver implements ImageDriver {
 
     @Override
     public ImageInfo describe(BlockImage image) throws IOException {
-        return ImageInfo.basic(image, ImageInfo.allocatedBytes(((RawImage) image).file()));
+        return ImageInfo.basic(image, ((RawImage) image).file().allocatedBytes());
     }
 
     @Override

@@ -85,7 +85,7 @@ public final class VdiDriver implements ImageDriver {
     public ImageInfo describe(BlockImage image) throws IOException {
         MappedImage m = (MappedImage) image;
         VdiLayout layout = (VdiLayout) m.map();
-        return new ImageInfo(m.name(), NAME, m.size(), ImageInfo.allocatedBytes(m.file()), layout.blockSize(), null,
+        return new ImageInfo(m.name(), NAME, m.size(), m.file().allocatedBytes(), layout.blockSize(), null,
                 null, List.of(), List.of(), Boolean.FALSE, null);
     }
 }

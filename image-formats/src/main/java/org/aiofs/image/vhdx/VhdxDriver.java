@@ -51,7 +51,7 @@ public final class VhdxDriver implements ImageDriver {
     public ImageInfo describe(BlockImage image) throws IOException {
         MappedImage m = (MappedImage) image;
         VhdxLayout layout = (VhdxLayout) m.map();
-        return new ImageInfo(m.name(), NAME, m.size(), ImageInfo.allocatedBytes(m.file()), layout.blockSize(),
+        return new ImageInfo(m.name(), NAME, m.size(), m.file().allocatedBytes(), layout.blockSize(),
                 layout.parentName(), null, ImageInfo.backingChain(m), List.of(), Boolean.FALSE, null);
     }
 }

@@ -16,6 +16,7 @@ import org.aiofs.aio.IoEngine;
 import org.aiofs.aio.IoRequest;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.BlockStatus;
+import org.aiofs.image.BlockStatusWalk;
 import org.aiofs.image.ImageException;
 import org.aiofs.image.ParentReads;
 import org.aiofs.image.vmdk.extent.CompressedGrain;
@@ -146,35 +147,17 @@ final class VmdkReader {
     }
 
     BlockStatus blockStatus(long offset, long length) throws IOException {
-        long end = offset + length;
-        // bounded walk: a long run is reported in pieces rather than scanning a whole huge disk
-        long limit = Math.min(end, offset + (1L << 30));
-        BlockStatus.Kind kind = null;
-        long pos = offset;
-        while (pos < limit) {
+        return BlockStatusWalk.merge(offset, length, (pos, max) -> {
             PlacedExtent placed = extents.holding(pos);
             long inExtent = pos - placed.start();
-            long most = Math.min(limit, placed.end()) - pos;
+            long most = Math.min(pos + max, placed.end()) - pos;
             ExtentRun r = placed.extent() instanceof FlatExtent flat ? flat.status(inExtent, most)
                     : placed.extent().map(inExtent, most);
-            long len = r.length();
-            BlockStatus.Kind k;
-            switch (r.kind()) {
-                case DATA, COMPRESSED -> k = BlockStatus.Kind.DATA;
-                case ZERO -> k = BlockStatus.Kind.ZERO;
-                default -> {
-                    BlockStatus b = ParentReads.status(backing, pos, len);
-                    k = b.kind();
-                    len = b.length();
-                }
-            }
-            if (kind == null) {
-                kind = k;
-            } else if (k != kind) {
-                break;
-            }
-            pos += len;
-        }
-        return new BlockStatus(kind, offset, Math.min(pos, end) - offset);
+            return switch (r.kind()) {
+                case DATA, COMPRESSED -> new BlockStatus(BlockStatus.Kind.DATA, pos, r.length());
+                case ZERO -> new BlockStatus(BlockStatus.Kind.ZERO, pos, r.length());
+                default -> ParentReads.status(backing, pos, r.length());
+            };
+        });
     }
 }

@@ -58,7 +58,7 @@ public final class Qcow2Driver implements ImageDriver {
         Qcow2Header header = q.header();
         HeaderExtensions extensions = q.extensions();
         List<ImageInfo.SnapshotInfo> snapshots = new ArrayList<>(q.internalSnapshots());
-        return new ImageInfo(q.name(), NAME, q.size(), ImageInfo.allocatedBytes(q.file()), header.clusterSize(),
+        return new ImageInfo(q.name(), NAME, q.size(), q.file().allocatedBytes(), header.clusterSize(),
                 q.backingName(), extensions.backingFormat(), ImageInfo.backingChain(q), snapshots, header.dirty(),
                 new ImageInfo.FormatSpecific(NAME, formatSpecific(header, extensions)));
     }

@@ -106,7 +106,7 @@ public final class VmdkDriver implements ImageDriver {
         VmdkImage vmdk = (VmdkImage) image;
         long allocated = 0;
         for (HostFile f : vmdk.files()) {
-            allocated += ImageInfo.allocatedBytes(f);
+            allocated += f.allocatedBytes();
         }
         List<PlacedExtent> extents = vmdk.extents();
         boolean uniform = extents.stream().allMatch(e -> sameKind(extents.get(0).extent(), e.extent()));
