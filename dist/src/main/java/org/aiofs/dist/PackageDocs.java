@@ -74,7 +74,8 @@ public final class PackageDocs {
                                 + " the mountpoint (/mnt/vm: mnt-vm.pid, mnt-vm.DATE-TIME.log); the directory is"
                                 + " private (0700).",
                         "/usr/share/aiofs/aiofs.jar: the program; /var/cache/aiofs/aiofs.jsa: its class-data"
-                                + " sharing archive, made at installation, which lets it start quickly.")
+                                + " sharing archive, and /var/cache/aiofs/jni: the native stub of jnr-ffi, both made"
+                                + " at installation, which let it start quickly.")
                 .seeAlso("aiofs-mount(1)", "aiofs-info(1)", "qemu-img(1)", "mount(8)", "fstab(5)");
     }
 

@@ -119,6 +119,10 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--log-file", hidden = true, description = "The log this server writes to (set by the launcher).")
     Path logFile;
 
+    @Option(names = "--check-only", hidden = true,
+            description = "Check the options, the image, the mountpoint and FUSE; mount nothing (mount -f).")
+    boolean checkOnly;
+
     @Option(names = "--no-auto-unmount", hidden = true,
             description = "Leave a dead mount behind if the server dies (to test that unmount clears it).")
     boolean noAutoUnmount;
@@ -163,7 +167,7 @@ public final class MountCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        if (foreground) {
+        if (foreground && !checkOnly) {
             try {
                 new MountServer(options).run();
                 return 0;
@@ -178,6 +182,9 @@ public final class MountCommand implements Callable<Integer> {
             }
             Preflight.checkMountPoint(mountPoint);
             Preflight.checkFuseDevice(fuseTransport);
+            if (checkOnly) {
+                return 0;
+            }
             BackgroundMount.start(serverArguments(location), mountPoint);
             return 0;
         } catch (MountException e) {

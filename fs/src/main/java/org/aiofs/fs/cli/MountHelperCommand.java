@@ -67,6 +67,9 @@ public final class MountHelperCommand implements Callable<Integer> {
             }
         }
         List<String> args = new ArrayList<>(List.of("mount"));
+        if (fake) {
+            args.add("--check-only");   // mount(8)'s fake: every check, no mount
+        }
         if (!kept.isEmpty()) {
             args.add("-o");
             args.add(String.join(",", kept));
@@ -79,15 +82,6 @@ public final class MountHelperCommand implements Callable<Integer> {
         CommandLine aiofs = AiofsCommand.commandLine("mount");
         aiofs.setOut(spec.commandLine().getOut());
         aiofs.setErr(spec.commandLine().getErr());
-        if (fake) {
-            try {
-                aiofs.parseArgs(args.toArray(String[]::new));
-                return 0;
-            } catch (CommandLine.ParameterException e) {
-                aiofs.getParameterExceptionHandler().handleParseException(e, args.toArray(String[]::new));
-                return USAGE;
-            }
-        }
         int exit = aiofs.execute(args.toArray(String[]::new));
         return exit == 0 ? 0 : exit == 2 ? USAGE : FAILURE;
     }

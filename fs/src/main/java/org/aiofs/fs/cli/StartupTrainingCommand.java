@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.aiofs.aio.nativeio.JffiStub;
 import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.mount.FuseUnmount;
 import org.aiofs.fs.mount.MountTable;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Parameters;
  * What the class-data sharing archive is made from (the launcher and the package run it with
  * -XX:DumpLoadedClassList, then dump the archive): every command's start-up path once, in one
  * JVM, on images it makes in DIR. With {@code --mount}, also a real mount served by this JVM
- * (root and /dev/fuse needed), unmounted before it returns.
+ * (root and /dev/fuse needed), unmounted before it returns. With {@code --native-dir}, it also
+ * unpacks jnr-ffi's native stub, which the launcher then points jffi at.
  */
 @Command(name = "train-startup", hidden = true,
         description = "Run each command's start-up path once, for the class-data sharing archive.")
@@ -34,8 +36,15 @@ public final class StartupTrainingCommand implements java.util.concurrent.Callab
     @Option(names = "--mount", description = "Also mount an image and serve a few requests.")
     boolean mount;
 
+    @Option(names = "--native-dir", paramLabel = "DIR",
+            description = "Also unpack jnr-ffi's native stub into DIR (the launcher points jffi at it).")
+    Path nativeDir;
+
     @Override
     public Integer call() throws Exception {
+        if (nativeDir != null) {
+            JffiStub.unpack(nativeDir);
+        }
         String qcow2 = dir.resolve("train.qcow2").toString();
         String raw = dir.resolve("train.raw").toString();
         int failures = 0;

@@ -48,6 +48,10 @@ public final class MountServer {
     }
 
     public void run() throws MountException, IOException {
+        if (options.notifyReady()) {
+            System.out.println(BackgroundMount.PID + ProcessHandle.current().pid());
+            System.out.flush();
+        }
         Path mountPoint = MountPaths.canonical(options.mountPoint());
         if (!options.image().isRemote()) {
             Preflight.checkImage(options.image().path(), options.readOnly() || options.overlay() != null);

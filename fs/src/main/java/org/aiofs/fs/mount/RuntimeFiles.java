@@ -169,6 +169,11 @@ public final class RuntimeFiles {
         }
     }
 
+    /** The FIFO a background server reports on until it serves (see {@link BackgroundMount}). */
+    public Path readyFifo() {
+        return dir.resolve(name + ".ready");
+    }
+
     /** How the server closed the image: see {@link CloseStatus}. */
     public Path statusFile() {
         return dir.resolve(name + ".status");

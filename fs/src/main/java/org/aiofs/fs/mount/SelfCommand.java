@@ -3,10 +3,13 @@ package org.aiofs.fs.mount;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.aiofs.aio.nativeio.JffiStub;
+
 /**
  * The command that starts aiofs again in a new JVM (the background mount server, the demo's
- * steps): this JVM's java and class path, and the class-data sharing archive the launcher
- * passed as {@code -Daiofs.cds=FILE}, so the new JVM starts as quickly as this one did.
+ * steps): this JVM's java and class path, the class-data sharing archive the launcher passed as
+ * {@code -Daiofs.cds=FILE} and the unpacked jnr-ffi stub it pointed jffi at, so the new JVM
+ * starts as quickly as this one did.
  */
 public final class SelfCommand {
     private static final String MAIN = "org.aiofs.fs.cli.AiofsCommand";
@@ -32,6 +35,10 @@ public final class SelfCommand {
         if (archive != null && !archive.isEmpty()) {
             command.add("-XX:SharedArchiveFile=" + archive);
             command.add("-Daiofs.cds=" + archive);
+        }
+        String stub = System.getProperty(JffiStub.PATH_PROPERTY);
+        if (stub != null && !stub.isEmpty()) {
+            command.add("-D" + JffiStub.PATH_PROPERTY + "=" + stub);
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
