@@ -36,8 +36,8 @@ public final class NbdClient implements RemoteExport {
     private static final long MAX_BACKOFF_MILLIS = 5000;
     /** Unflushed data beyond this makes the client flush on its own, so the write log stays small. */
     private static final long LOG_FLUSH_BYTES = 64L << 20;
-    /** Beyond this, writes complete only once that flush has. */
-    private static final long LOG_WAIT_BYTES = 256L << 20;
+    /** Beyond this, writes complete only once that flush has (what the log holds, plus the writes in flight). */
+    public static final long LOG_WAIT_BYTES = 256L << 20;
 
     private enum State { UP, RECONNECTING, CLOSED }
 

@@ -14,6 +14,7 @@ import org.aiofs.fs.mount.Overlay;
 import org.aiofs.image.ImageLocation;
 import org.aiofs.fs.mount.PassthroughMode;
 import org.aiofs.fs.mount.Preflight;
+import org.aiofs.fs.mount.ServerMemory;
 import org.aiofs.fs.mount.Transport;
 import org.aiofs.image.open.ImageDrivers;
 import org.aiofs.image.open.NamedFilePolicy;
@@ -185,7 +186,8 @@ public final class MountCommand implements Callable<Integer> {
             if (checkOnly) {
                 return 0;
             }
-            BackgroundMount.start(serverArguments(location), mountPoint);
+            BackgroundMount.start(serverArguments(location), ServerMemory.jvmOptions(cacheBytes, location.isRemote()),
+                    mountPoint);
             return 0;
         } catch (MountException e) {
             System.err.println("aiofs: " + e.getMessage());

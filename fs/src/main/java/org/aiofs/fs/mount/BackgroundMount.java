@@ -37,26 +37,28 @@ public final class BackgroundMount {
 
     /**
      * @param serverArguments the mount command's arguments for the server (without --foreground)
+     * @param serverMemory    the server JVM's memory options ({@link ServerMemory})
      */
-    public static void start(List<String> serverArguments, Path mountPoint) throws MountException, IOException {
+    public static void start(List<String> serverArguments, List<String> serverMemory, Path mountPoint)
+            throws MountException, IOException {
         RuntimeFiles files = RuntimeFiles.forMountPoint(MountPaths.canonical(mountPoint));
         Path log = files.newLogFile();
         Path fifo = files.readyFifo();
         makeFifo(fifo);
         try {
-            awaitReady(startServer(serverArguments, log, fifo), fifo, log, mountPoint);
+            awaitReady(startServer(serverArguments, serverMemory, log), fifo, log, mountPoint);
         } finally {
             Files.deleteIfExists(fifo);
         }
     }
 
-    private static List<String> startServer(List<String> serverArguments, Path log, Path fifo) {
+    private static List<String> startServer(List<String> serverArguments, List<String> serverMemory, Path log) {
         List<String> command = new ArrayList<>();
         if (Preflight.onPath("setsid")) {
             command.add("setsid");
             command.add("--fork");
         }
-        command.addAll(SelfCommand.server());
+        command.addAll(SelfCommand.server(serverMemory));
         command.add("mount");
         command.add("--foreground");
         command.add("--notify-ready");

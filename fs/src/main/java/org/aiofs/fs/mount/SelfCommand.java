@@ -17,9 +17,11 @@ public final class SelfCommand {
     private SelfCommand() {
     }
 
-    /** For a long-running server: full JIT. */
-    public static List<String> server() {
-        return command(List.of("-XX:+UseSerialGC"));
+    /** For a long-running server: full JIT, and {@code memory} (see {@link ServerMemory}). */
+    public static List<String> server(List<String> memory) {
+        List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC"));
+        options.addAll(memory);
+        return command(options);
     }
 
     /** For a command that ends in a moment: the quick-start flags the launcher uses. */

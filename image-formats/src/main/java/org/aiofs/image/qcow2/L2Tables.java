@@ -64,6 +64,6 @@ final class L2Tables {
             throw ImageException.corrupt(image, "L2 table at 0x" + Long.toHexString(offset)
                     + " lies beyond the end of the file (" + fileSize + " bytes)");
         }
-        return L2Table.decode(reader.read(offset, clusterSize, "L2 table"), extended);
+        return reader.readDecoded(offset, clusterSize, "L2 table", b -> L2Table.decode(b, extended));
     }
 }

@@ -276,7 +276,7 @@ final class Refcounts {
             throw ImageException.corrupt(image, "refcount block at 0x" + Long.toHexString(offset)
                     + " is unaligned or beyond the end of the file");
         }
-        return RefcountBlock.decode(reader.read(offset, clusterSize, "refcount block"), order);
+        return reader.readDecoded(offset, clusterSize, "refcount block", b -> RefcountBlock.decode(b, order));
     }
 
     /** A new block for index {@code b} in a free cluster (inside its own range when possible: it counts itself). */
