@@ -90,7 +90,7 @@ record() { # test target jobs metric value
 
 fio_json() { # output-file fio-arguments...
     local out=$1; shift
-    fio "$@" --output-format=json > "$out"
+    fio --output-format=json "$@" > "$out"   # first: after a --name, fio prints a job line before the JSON
 }
 
 write_iops() { # fio-json -> summed write IOPS
