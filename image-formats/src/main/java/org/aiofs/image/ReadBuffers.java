@@ -4,6 +4,12 @@ import java.nio.ByteBuffer;
 
 /** Pieces of a guest read's buffer: a slice by guest offset, and zeroes where nothing is stored. */
 public final class ReadBuffers {
+    /**
+     * One read-only direct buffer of zeroes: the data of zero writes, and copied from in bulk (a
+     * memory copy) to zero a buffer, where a loop of puts cost a fifth of an allocating write's CPU.
+     */
+    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
     private ReadBuffers() {
     }
 
@@ -12,14 +18,16 @@ public final class ReadBuffers {
         return dst.slice(dst.position() + (int) (guest - base), (int) length);
     }
 
+    /** Up to {@code length} zero bytes (at most 1 MiB), read-only, for a write of zeroes. */
+    public static ByteBuffer zeroes(long length) {
+        return ZEROES.slice(0, (int) Math.min(length, ZEROES.capacity()));
+    }
+
     /** Zeroes {@code b} from position to limit, leaving both as they were. */
     public static void zero(ByteBuffer b) {
         ByteBuffer d = b.duplicate();
-        while (d.remaining() >= 8) {
-            d.putLong(0);
-        }
         while (d.hasRemaining()) {
-            d.put((byte) 0);
+            d.put(zeroes(d.remaining()));
         }
     }
 }

@@ -97,7 +97,10 @@ public final class BackgroundMount {
         }
         try {
             // the server closed its output: let it finish its log before the reason is read from it
-            server.getNow(ProcessHandle.current()).onExit().get(30, TimeUnit.SECONDS);
+            ProcessHandle known = server.getNow(null);
+            if (known != null) {
+                known.onExit().get(30, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

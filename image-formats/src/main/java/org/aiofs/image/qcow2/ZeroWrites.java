@@ -7,14 +7,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
 
+import org.aiofs.image.ReadBuffers;
+
 /**
  * Zero writes and discards: whole clusters through metadata (see {@link ZeroPlanner}), one
  * L2 table's span at a time so a huge range is never planned at once; partial clusters,
  * and whole ones where metadata can't say "zero" (v2 over a backing file), as zero bytes.
  */
 final class ZeroWrites {
-    private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
-
     /** The writer's write of guest data, as a zero write uses it. */
     @FunctionalInterface
     interface DataWrite {
@@ -65,7 +65,8 @@ final class ZeroWrites {
         long pos = from;
         try {
             while (pos < to) {
-                int chunk = (int) Math.min(to - pos, ZEROES.capacity());
+                ByteBuffer zeroes = ReadBuffers.zeroes(to - pos);
+                int chunk = zeroes.remaining();
                 boolean zero;
                 long stamp = lock.readLock();
                 try {
@@ -75,7 +76,7 @@ final class ZeroWrites {
                 }
                 long next = pos + chunk;
                 if (!zero) {
-                    CompletableFuture<Void> f = dataWrite.write(pos, ZEROES.slice(0, chunk));
+                    CompletableFuture<Void> f = dataWrite.write(pos, zeroes);
                     if (!f.isDone() || f.isCompletedExceptionally()) {
                         return f.thenComposeAsync(x -> asData(next, to), continuations);
                     }
