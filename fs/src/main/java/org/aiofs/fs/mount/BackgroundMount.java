@@ -3,7 +3,6 @@ package org.aiofs.fs.mount;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,9 +84,9 @@ public final class BackgroundMount {
         try {
             line = firstLine.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            server.thenAccept(ProcessHandle::destroy);
-            throw new MountException("the server did not come up within " + READY_TIMEOUT_SECONDS
-                    + " s; stopped it (log: " + log + ")");
+            boolean stopped = server.getNow(null) != null && server.join().destroy();
+            throw new MountException("the server did not come up within " + READY_TIMEOUT_SECONDS + " s"
+                    + (stopped ? "; stopped it" : "") + " (log: " + log + ")");
         } catch (InterruptedException | ExecutionException e) {
             server.thenAccept(ProcessHandle::destroy);
             throw new MountException("interrupted while waiting for the server");
