@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.aiofs.image.open.ImageDrivers;
 import picocli.CommandLine;
 
@@ -116,17 +120,22 @@ class CliUsageTest {
     }
 
     @Test
-    void theMountHelperTakesMountsArgumentShape() {
+    void theMountHelperTakesMountsArgumentShape(@TempDir Path dir) throws IOException {
+        String image = Files.createFile(dir.resolve("a.qcow2")).toString();
+        String mountPoint = Files.createDirectory(dir.resolve("mnt")).toString();
         // -f: everything checked, nothing mounted; options after the operands, clustered flags
-        CliResult r = CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-fnv", "-o", "ro,noauto,format=qcow2",
+        CliResult r = CliResult.aiofs("mount-helper", image, mountPoint, "-fnv", "-o", "ro,noauto,format=qcow2",
                 "-t", "fuse.aiofs");
         assertEquals(0, r.exit(), r.err());
-        r = CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-f", "-o", "ro,bogus");
+        r = CliResult.aiofs("mount-helper", image, mountPoint, "-f", "-o", "ro,bogus");
         assertEquals(MountHelperCommand.USAGE, r.exit());
         assertTrue(r.err().startsWith("aiofs: unknown mount option 'bogus'"), r.err());
         // -s (sloppy): unknown options are dropped instead
-        assertEquals(0, CliResult.aiofs("mount-helper", "/vm/a.qcow2", "/mnt/vm", "-sf", "-o", "ro,bogus").exit());
+        assertEquals(0, CliResult.aiofs("mount-helper", image, mountPoint, "-sf", "-o", "ro,bogus").exit());
         assertEquals(MountHelperCommand.USAGE, CliResult.aiofs("mount-helper", "a", "b", "-N", "/proc/1/ns/mnt").exit());
+        // -f checks what a mount checks: a missing image is mount(8)'s failure (LauncherTest reads the message)
+        r = CliResult.aiofs("mount-helper", dir.resolve("nothere.qcow2").toString(), mountPoint, "-f");
+        assertEquals(MountHelperCommand.FAILURE, r.exit());
     }
 
     @Test
