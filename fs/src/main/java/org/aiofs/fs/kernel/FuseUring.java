@@ -129,6 +129,20 @@ public final class FuseUring {
         started = true;
         notStarted = null;
         queues.forEach(q -> q.start(server));
+        for (FuseUringQueue q : queues) {
+            try {
+                q.registration().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                ServerLog.error("FUSE over io_uring: queue " + q.qid() + " did not register: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!serving()) {
+            ServerLog.error("FUSE over io_uring refused: " + failure() + "; requests come over /dev/fuse");
+            return;
+        }
         ServerLog.info("FUSE over io_uring: " + queues.size() + " queue(s) of " + DEPTH + " entries registered"
                 + " (" + String.join(", ", queues.stream().map(q -> q.qid() + ": " + q.pinning()).toList()) + ")");
     }

@@ -94,6 +94,8 @@ final class FuseUringQueue {
     private final ConcurrentLinkedQueue<Entry> commits = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> ringMade = new CompletableFuture<>();
     private final CompletableFuture<Server> start = new CompletableFuture<>();
+    /** Completes once the REGISTER commands went to the kernel and its immediate refusals (if any) were read. */
+    private final CompletableFuture<Void> registration = new CompletableFuture<>();
     private final AtomicLong served = new AtomicLong();
     private final EventFdWakeup wakeup;
     private volatile boolean stopping;
@@ -136,6 +138,11 @@ final class FuseUringQueue {
     /** Registers the entries with the kernel and serves. */
     void start(Server server) {
         start.complete(server);
+    }
+
+    /** See {@link #registration}: after {@link #start}, done once the kernel has taken or refused the entries. */
+    CompletableFuture<Void> registration() {
+        return registration;
     }
 
     /** Stops: at once if never started; else once every request being served has been answered. */
@@ -197,6 +204,7 @@ final class FuseUringQueue {
         } catch (HostIoException | RuntimeException e) {
             failure = "queue " + qid + " stopped: " + e.getMessage();
         } finally {
+            registration.complete(null);
             release();
         }
     }
@@ -207,6 +215,12 @@ final class FuseUringQueue {
         }
         alive = entries.length;
         registered = entries.length;
+        try {
+            ring.submitAndWait(0); // REGISTER is taken in the call, or refused with a completion
+            reap(server);
+        } finally {
+            registration.complete(null);
+        }
         while (true) {
             for (Entry e; (e = commits.poll()) != null; ) {
                 inServer--;
