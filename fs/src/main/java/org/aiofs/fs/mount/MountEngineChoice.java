@@ -10,9 +10,7 @@ import org.aiofs.aio.engine.SyncEngine;
  * The engine and cache mode a mount uses: {@link EnginePolicy} asked with what the mount
  * brings: requests from threads that each wait for their own request (libfuse 2's workers,
  * the kernel transport's readers), or, when FUSE over io_uring will serve, from one thread per
- * queue that must not wait (a request served inline holds the queue's only thread: concurrency
- * then comes from the engine). O_DIRECT suits every format: requests are padded below the
- * drivers.
+ * CPU queue. O_DIRECT suits every format: requests are padded below the drivers.
  */
 final class MountEngineChoice {
     /** Who submits behind the /dev/fuse readers and libfuse 2: the policy's auto rule for buffered files reads it. */
@@ -34,13 +32,13 @@ final class MountEngineChoice {
     }
 
     /**
-     * The ring's threads when FUSE over io_uring is expected to serve (kernel transport, not
+     * The queues' threads when FUSE over io_uring is expected to serve (kernel transport, not
      * turned off, and the kernel offers it now: it is decided again at INIT).
      */
     static EnginePolicy.Submitters submitters(MountOptions options) {
         boolean ring = options.transport() == Transport.KERNEL && options.fuseUring()
                 && org.aiofs.fs.kernel.FuseUring.kernelRefusal() == null;
-        return ring ? EnginePolicy.Submitters.ASYNCHRONOUS : SUBMITTERS;
+        return ring ? EnginePolicy.Submitters.QUEUE_THREADS : SUBMITTERS;
     }
 
     /**
