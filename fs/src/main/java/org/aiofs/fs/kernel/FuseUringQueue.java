@@ -244,8 +244,8 @@ final class FuseUringQueue {
             boolean sleep = commits.isEmpty() && !ring.hasCompletion();
             if (sleep) {
                 wakeup.maySleep();
-                if (!commits.isEmpty() || stopping) {
-                    sleep = false;
+                if (!commits.isEmpty() || stopping && inServer == 0) {
+                    sleep = false; // stopping with requests still in the image: a reply wakes the thread
                 }
             }
             ring.submitAndWait(sleep ? 1 : 0);
@@ -342,14 +342,22 @@ final class FuseUringQueue {
         ring.pushCommand(device.fd(), CMD_COMMIT_AND_FETCH, 0, 0, e.index, 0, commitId, qid);
     }
 
-    /** Closing the ring cancels the commands still in the kernel; then the buffers can go. */
+    /**
+     * Closing the ring cancels the commands still in the kernel; then the buffers can go, unless
+     * a request is still in the image (the ring failed): its engine may still write to them.
+     */
     private void release() {
         if (ring != null) {
             ring.close();
         }
         wakeup.close();
         if (buffers != null) {
-            buffers.close();
+            if (inServer == 0) {
+                buffers.close();
+            } else {
+                org.aiofs.fs.log.ServerLog.error("FUSE io_uring queue " + qid + ": " + inServer
+                        + " request buffer(s) left mapped: their requests are still in the image");
+            }
         }
     }
 }
