@@ -97,6 +97,11 @@ public final class FuseUring {
      * if any cannot be made, nothing is kept and the result says why.
      */
     static FuseUring prepare(int maxData, FuseChannel device) {
+        return prepare(maxData, maxData, device);
+    }
+
+    /** @param registeredPayload what REGISTER names as each entry's payload (tests make it too small) */
+    static FuseUring prepare(int maxData, int registeredPayload, FuseChannel device) {
         String kernel = kernelRefusal();
         if (kernel != null) {
             return off(kernel);
@@ -105,7 +110,7 @@ public final class FuseUring {
         try {
             int cpus = possibleCpus();
             for (int qid = 0; qid < cpus; qid++) {
-                made.add(new FuseUringQueue(qid, DEPTH, maxData, device));
+                made.add(new FuseUringQueue(qid, DEPTH, maxData, registeredPayload, device));
             }
             for (FuseUringQueue q : made) {
                 q.ringMade().join();
@@ -189,7 +194,7 @@ public final class FuseUring {
         return failure() == null;
     }
 
-    private String failure() {
+    String failure() {
         for (FuseUringQueue q : queues) {
             if (q.failure() != null) {
                 return q.failure();

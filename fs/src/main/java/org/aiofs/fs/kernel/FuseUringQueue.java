@@ -70,7 +70,7 @@ final class FuseUringQueue {
             MEMORY.putLong(iov, buffer.address());
             MEMORY.putLong(iov + 8, HEADERS_SIZE);
             MEMORY.putLong(iov + 16, buffer.address() + RequestBuffer.DATA_AT);
-            MEMORY.putLong(iov + 24, buffer.dataCapacity());
+            MEMORY.putLong(iov + 24, Math.min(registeredPayload, buffer.dataCapacity()));
         }
 
         /** The reply's header goes to the headers' in_out, its payload is already at DATA_AT. */
@@ -89,6 +89,7 @@ final class FuseUringQueue {
     private final int qid;
     private final int depth;
     private final int maxData;
+    private final int registeredPayload;
     private final FuseChannel device;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Entry> commits = new ConcurrentLinkedQueue<>();
@@ -116,9 +117,15 @@ final class FuseUringQueue {
      * {@link #start} (INIT agreed FUSE over io_uring) or {@link #stop}.
      */
     FuseUringQueue(int qid, int depth, int maxData, FuseChannel device) throws HostIoException {
+        this(qid, depth, maxData, maxData, device);
+    }
+
+    /** @param registeredPayload payload bytes named to the kernel (less than maxData only in tests: a refused REGISTER) */
+    FuseUringQueue(int qid, int depth, int maxData, int registeredPayload, FuseChannel device) throws HostIoException {
         this.qid = qid;
         this.depth = depth;
         this.maxData = maxData;
+        this.registeredPayload = registeredPayload;
         this.device = device;
         this.wakeup = new EventFdWakeup();
         this.thread = new Thread(this::run, "aiofs-fuse-uring-" + qid);

@@ -36,7 +36,8 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     private final List<FuseChannel> clones = new ArrayList<>();
     private final UnaryOperator<RequestHandler> handlerWrapper;
     private final PassthroughCandidate passthroughCandidate;
-    private final boolean uringWanted;
+    /** Makes the io_uring queues for payloads of the given size, or says why there are none. */
+    private final java.util.function.IntFunction<FuseUring> uringMaker;
     private volatile FuseUring uring = FuseUring.off("not settled yet (no INIT)");
     private final FuseRequest.RequestEnd ringEnd = new FuseRequest.RequestEnd() {
         @Override
@@ -86,10 +87,24 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         this(fs, mountChannel, device, readers, handlerWrapper, PassthroughCandidate.refused("not asked for"), false);
     }
 
+    /** @param uringMaker makes the io_uring queues for a payload size (tests make ones the kernel refuses) */
+    static KernelSession withUring(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                                   java.util.function.IntFunction<FuseUring> uringMaker) {
+        return new KernelSession(fs, mountChannel, device, readers, UnaryOperator.identity(),
+                PassthroughCandidate.refused("test"), uringMaker);
+    }
+
     private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
                           UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough,
                           boolean fuseUring) {
-        this.uringWanted = fuseUring;
+        this(fs, mountChannel, device, readers, handlerWrapper, passthrough,
+                fuseUring ? maxData -> FuseUring.prepare(maxData, mountChannel) : maxData -> FuseUring.off("--fuse-uring off"));
+    }
+
+    private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                          UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough,
+                          java.util.function.IntFunction<FuseUring> uringMaker) {
+        this.uringMaker = uringMaker;
         this.passthroughCandidate = passthrough;
         this.fs = fs;
         this.mountChannel = mountChannel;
@@ -112,7 +127,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     public void serve() throws IOException {
         int maxPages = InitNegotiation.maxPages();
         buffers = new RequestBufferPool(maxPages * 4096, MAX_BACKGROUND + 4 * readers + 16);
-        uring = uringWanted ? FuseUring.prepare(maxPages * 4096, mountChannel) : FuseUring.off("--fuse-uring off");
+        uring = uringMaker.apply(maxPages * 4096);
         try {
             if (!init(maxPages)) {
                 uring.refused("the mount went away before INIT");

@@ -48,6 +48,11 @@ class FuseUringSessionTest {
     private String connection;
 
     private void start(boolean enableUring) throws Exception {
+        start(enableUring, null);
+    }
+
+    /** @param shortPayload REGISTER names payloads this much smaller than the kernel requires (0: none) */
+    private void start(boolean enableUring, Integer shortPayload) throws Exception {
         assumeTrue(FuseUringSwitch.exists(), "this kernel has no FUSE over io_uring");
         parameter = FuseUringSwitch.set(enableUring); // read by the kernel at INIT: set before the mount
         image = new GatedImage(SIZE);
@@ -56,7 +61,10 @@ class FuseUringSessionTest {
         mount = KernelMount.mount(mnt, KernelMountOptions.of("uring-test", true, List.of()), "/dev/fuse",
                 "fusermount3", dir);
         connection = connectionOf(mnt);
-        session = new KernelSession(fs, mount.channel(), "/dev/fuse", 2, PassthroughCandidate.refused("test"), true);
+        session = shortPayload == null
+                ? new KernelSession(fs, mount.channel(), "/dev/fuse", 2, PassthroughCandidate.refused("test"), true)
+                : KernelSession.withUring(fs, mount.channel(), "/dev/fuse", 2,
+                        maxData -> FuseUring.prepare(maxData, maxData - shortPayload, mount.channel()));
         server = new Thread(() -> {
             try {
                 session.serve();
@@ -161,6 +169,21 @@ class FuseUringSessionTest {
         assertTrue(String.valueOf(u.get("reason")).contains("enable_uring is N"), u.toString());
         assertEquals(0, u.get("queues"), "no ring is made when the kernel will not offer it");
         assertEquals(GatedImage.expected(4096 + 17), readByte(4096 + 17));
+    }
+
+    /**
+     * Entries whose payload is smaller than max_write: the kernel refuses REGISTER (EINVAL) and
+     * goes back to /dev/fuse, where the readers serve; nothing hangs, and info says why.
+     */
+    @Test
+    void aRefusedRegisterFallsBackToTheDevice() throws Exception {
+        start(true, 4096);
+        Map<String, Object> u = uring();
+        assertEquals(Boolean.FALSE, u.get("serving"), u.toString());
+        assertTrue(String.valueOf(u.get("reason")).contains("the kernel refused REGISTER"), u.toString());
+        assertTrue(String.valueOf(u.get("reason")).contains("Invalid argument"), u.toString());
+        assertEquals(GatedImage.expected(12345), readByte(12345));
+        assertEquals(0L, ringRequests(), "no request may come from refused entries");
     }
 
     private byte readByte(long offset) throws IOException {
