@@ -145,6 +145,23 @@ class FuseUringMountTest {
         assertTrue(bad.exitCode() != 0 && bad.stderr().contains("--fuse-uring maybe: auto or off"), bad.toString());
     }
 
+    /** A killed server with the rings serving leaves nothing mounted, even while a reader holds disk.raw open. */
+    @Test
+    void aKilledServerLeavesNothingMounted() throws Exception {
+        parameter = FuseUringSwitch.set(true);
+        Path image = TestImages.randomRaw(dir, "disk.img", 16L << 20, 68);
+        MountedImage m = MountedImage.mount(image, dir, "--format", "raw", "--passthrough", "off");
+        m.forgetMount();
+        try (FileChannel held = FileChannel.open(m.disk())) {
+            assertServedFromTheRings(m);
+            Commands.run("kill", "-KILL", String.valueOf(m.serverPid())).assertSuccess();
+            ProcessHandle.of(m.serverPid()).ifPresent(p -> p.onExit().join());
+            assertTrue(Mounts.awaitUnmounted(m.mountPoint(), java.time.Duration.ofSeconds(30)),
+                    "dead mount left behind");
+        }
+        Commands.run("qemu-img", "info", "-f", "raw", image.toString()).assertSuccess(); // no lock left either
+    }
+
     private static void assertServedFromTheRings(MountedImage m) throws IOException {
         JsonNode uring = uring(m);
         assertTrue(uring.get("serving").asBoolean(), uring.toString());
