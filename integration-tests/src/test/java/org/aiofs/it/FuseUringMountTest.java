@@ -123,6 +123,9 @@ class FuseUringMountTest {
             JsonNode uring = uring(m);
             assertFalse(uring.get("serving").asBoolean(), uring.toString());
             assertTrue(uring.get("reason").asText().contains("enable_uring is N"), uring.toString());
+            Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+            assertTrue(info.stdout().contains("FUSE over io_uring: off (") && info.stdout().contains("enable_uring is N"),
+                    info.stdout());
             assertEquals(-1L, Files.mismatch(image, m.disk()));
             assertEquals("sync", PartitionMountTest.info(m).at("/engine/name").asText(),
                     "without the rings, the readers carry the concurrency");
@@ -169,6 +172,8 @@ class FuseUringMountTest {
                 "one queue per possible CPU: " + uring);
         assertTrue(ringRequests(m) > 0, "no request came from the rings: " + uring);
         assertTrue(PartitionMountTest.info(m).at("/transport/features").toString().contains("io_uring"));
+        Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
+        assertTrue(info.stdout().contains("FUSE over io_uring: serving ("), info.stdout());
     }
 
     private static void writeTheSameAtRandom(Path disk, Path model, long seed) throws IOException {

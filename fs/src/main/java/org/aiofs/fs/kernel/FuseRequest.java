@@ -83,9 +83,6 @@ final class FuseRequest {
         return new FuseRequest(channel, buffer, end, headerAt, length);
     }
 
-    long unique() {
-        return unique;
-    }
 
     int opcode() {
         return opcode;
