@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.aiofs.fs.log.ServerLog;
 
@@ -136,8 +139,8 @@ public final class FuseUring {
         queues.forEach(q -> q.start(server));
         for (FuseUringQueue q : queues) {
             try {
-                q.registration().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                q.registration().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
                 ServerLog.error("FUSE over io_uring: queue " + q.qid() + " did not register: " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

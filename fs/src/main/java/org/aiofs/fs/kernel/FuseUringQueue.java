@@ -11,6 +11,7 @@ import org.aiofs.aio.engine.EventFdWakeup;
 import org.aiofs.aio.engine.IoUringRing;
 import org.aiofs.aio.nativeio.Errno;
 import org.aiofs.aio.nativeio.Native;
+import org.aiofs.fs.log.ServerLog;
 
 /**
  * One queue of FUSE over io_uring: a thread with a ring of its own (128-byte SQEs) and
@@ -298,7 +299,7 @@ final class FuseUringQueue {
             }
         } else if (errno != Errno.ENOTCONN && errno != Errno.ECONNABORTED && errno != Errno.ECANCELED
                 && !stopping) {
-            org.aiofs.fs.log.ServerLog.error("FUSE io_uring queue " + qid + ": entry " + e.index
+            ServerLog.error("FUSE io_uring queue " + qid + ": entry " + e.index
                     + " ended: " + Native.describe(errno));
         }
     }
@@ -325,7 +326,7 @@ final class FuseUringQueue {
         }
         if (r == null) {
             long unique = MEMORY.getLong(base + ENT_COMMIT_ID_AT);
-            org.aiofs.fs.log.ServerLog.error("FUSE io_uring queue " + qid + ": request #" + unique + " of " + length
+            ServerLog.error("FUSE io_uring queue " + qid + ": request #" + unique + " of " + length
                     + " bytes with " + payload + " bytes of payload does not add up; answered EIO");
             MEMORY.putInt(base, RequestBuffer.OUT_HEADER_SIZE);
             MEMORY.putInt(base + 4, -Errno.EIO);
@@ -362,7 +363,7 @@ final class FuseUringQueue {
             if (inServer == 0) {
                 buffers.close();
             } else {
-                org.aiofs.fs.log.ServerLog.error("FUSE io_uring queue " + qid + ": " + inServer
+                ServerLog.error("FUSE io_uring queue " + qid + ": " + inServer
                         + " request buffer(s) left mapped: their requests are still in the image");
             }
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
 import org.aiofs.aio.nativeio.Errno;
@@ -37,7 +38,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     private final UnaryOperator<RequestHandler> handlerWrapper;
     private final PassthroughCandidate passthroughCandidate;
     /** Makes the io_uring queues for payloads of the given size, or says why there are none. */
-    private final java.util.function.IntFunction<FuseUring> uringMaker;
+    private final IntFunction<FuseUring> uringMaker;
     private volatile FuseUring uring = FuseUring.off("not settled yet (no INIT)");
     private final FuseRequest.RequestEnd ringEnd = new FuseRequest.RequestEnd() {
         @Override
@@ -89,7 +90,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
 
     /** @param uringMaker makes the io_uring queues for a payload size (tests make ones the kernel refuses) */
     static KernelSession withUring(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
-                                   java.util.function.IntFunction<FuseUring> uringMaker) {
+                                   IntFunction<FuseUring> uringMaker) {
         return new KernelSession(fs, mountChannel, device, readers, UnaryOperator.identity(),
                 PassthroughCandidate.refused("test"), uringMaker);
     }
@@ -103,7 +104,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
 
     private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
                           UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough,
-                          java.util.function.IntFunction<FuseUring> uringMaker) {
+                          IntFunction<FuseUring> uringMaker) {
         this.uringMaker = uringMaker;
         this.passthroughCandidate = passthrough;
         this.fs = fs;
