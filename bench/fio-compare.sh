@@ -18,8 +18,12 @@
 #   TARGETS   "bare kernel kernel-pt libfuse2 qsd" (default); kernel and libfuse2 run with
 #             --passthrough off (aiofs serves every request), kernel-pt with --passthrough auto
 #             (the kernel reads and writes disk.raw of the raw image itself; needs root; raw
-#             only, skipped for other formats); an aiofs target may name its engine,
-#             e.g. "kernel@io_uring kernel@sync kernel@threadpool"
+#             only, skipped for other formats); kernel and kernel-pt serve the /dev/fuse read
+#             loop (--fuse-uring off); kernel-uring serves from FUSE io_uring queues
+#             (--fuse-uring auto, --passthrough off), which needs
+#             /sys/module/fuse/parameters/enable_uring set to Y beforehand (this script never
+#             sets it; it warns when the rings do not serve); an aiofs target may name its
+#             engine, e.g. "kernel@io_uring kernel@sync kernel@threadpool kernel-uring@sync"
 #   ENGINE    engine of aiofs targets that name none (default auto)
 #   JOBS      job names to run (default: all of them, see below)
 #   QSD_AIO   qemu-storage-daemon's aio= for its file node (default threads)
@@ -125,15 +129,24 @@ serve_and_run() { # round format target
     case $kind in
         bare)
             run_jobs "$round" "$format" "$target" "$work/disk.raw" - ;;
-        kernel|kernel-pt|libfuse2)
+        kernel|kernel-pt|kernel-uring|libfuse2)
             local fmt_args=(); [[ $format == raw ]] && fmt_args=(--format raw)
-            local transport=${kind%-pt} passthrough=off
+            local transport=${kind%%-*} passthrough=off uring=()
             [[ $kind == kernel-pt ]] && passthrough=auto
-            timeout 180 "$here/aiofs" mount --transport "$transport" --passthrough "$passthrough" \
+            [[ $transport == kernel ]] && uring=(--fuse-uring off)
+            [[ $kind == kernel-uring ]] && uring=(--fuse-uring auto)
+            timeout 180 "$here/aiofs" mount --transport "$transport" --passthrough "$passthrough" "${uring[@]}" \
                 --engine "$eng" "${fmt_args[@]}" --pid-file "$work/server.pid" "$image" "$mnt"
             if [[ $kind == kernel-pt ]] && ! grep -q '"files" : \[ "disk.raw" \]' "$mnt/info.json"; then
                 echo "fio-compare: warning: $target is not passed through:" \
                     "$(grep -A3 '"passthrough"' "$mnt/info.json" | grep reason)" >&2
+            fi
+            if [[ $kind == kernel-uring ]] && ! python3 -c 'import json, sys
+sys.exit(0 if json.load(open(sys.argv[1]))["transport"]["fuse_over_io_uring"]["serving"] else 1)' \
+                    "$mnt/info.json"; then
+                echo "fio-compare: warning: $target is not served from io_uring queues:" \
+                    "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["transport"]["fuse_over_io_uring"].get("reason"))' "$mnt/info.json")" >&2
             fi
             run_jobs "$round" "$format" "$target" "$mnt/disk.raw" "$(cat "$work/server.pid")"
             timeout 180 "$here/aiofs" unmount "$mnt" ;;

@@ -27,7 +27,12 @@ public final class EnginePolicy {
         /** Many threads that each wait for their own request (a FUSE transport's threads): they carry the concurrency. */
         BLOCKING_THREADS,
         /** Callers that submit and go on (an asynchronous transport, `aiofs bench`): the engine brings it. */
-        ASYNCHRONOUS
+        ASYNCHRONOUS,
+        /**
+         * One thread per CPU that takes requests from a kernel queue and hands replies back on
+         * it (FUSE over io_uring): a hand-off to another thread costs two wake-ups per request.
+         */
+        QUEUE_THREADS
     }
 
     /**
@@ -57,6 +62,12 @@ public final class EnginePolicy {
                     "buffered, submitters that wait on their own threads: they carry the concurrency, a hand-off"
                             + " to a pool only adds latency (through the kernel transport, on tmpfs: 4 KiB reads at"
                             + " QD1 31k IOPS vs 23k on the thread pool, with 4 jobs 49k vs 35k)"),
+            new AutoRule(false, Submitters.QUEUE_THREADS, List.of(SyncEngine.NAME),
+                    "buffered, one queue thread per CPU (FUSE over io_uring): a page-cache read done on the"
+                            + " queue's thread beats a hand-off to the pool and back (on tmpfs, 2 CPUs: 4 KiB reads"
+                            + " at QD1 27-30k IOPS vs 17-20k, QD16 78k vs 57-72k, 4 jobs 81-84k vs 30-51k); each"
+                            + " queue then has one request in the image at a time, so a buffered image on a slow"
+                            + " disk wants --engine threadpool"),
             new AutoRule(false, Submitters.ASYNCHRONOUS, List.of(ThreadPoolEngine.NAME),
                     "buffered, asynchronous submitters: buffered io_uring writes go to one kernel worker (about"
                             + " half the pool's IOPS) and linux-aio blocks on buffered files"));

@@ -16,7 +16,7 @@ import org.aiofs.aio.nativeio.Syscalls;
  * once more before it sleeps; a waker hands the work over, then calls {@link #wake()}: one of
  * the two always sees the other.
  */
-final class EventFdWakeup implements AutoCloseable {
+public final class EventFdWakeup implements AutoCloseable {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final int RUNNING = 0;
     private static final int MAY_SLEEP = 1;
@@ -35,7 +35,7 @@ final class EventFdWakeup implements AutoCloseable {
     private final AtomicInteger writing = new AtomicInteger();
     private volatile boolean closed;
 
-    EventFdWakeup() throws HostIoException {
+    public EventFdWakeup() throws HostIoException {
         int efd = Syscalls.INSTANCE.eventfd(0, OpenFlags.O_CLOEXEC);
         if (efd < 0) {
             int errno = Native.errno();
@@ -46,34 +46,34 @@ final class EventFdWakeup implements AutoCloseable {
     }
 
     /** The eventfd the sleeper reads asynchronously. */
-    int fd() {
+    public int fd() {
         return fd;
     }
 
     /** 8 bytes for that read. */
-    long readTarget() {
+    public long readTarget() {
         return readTarget;
     }
 
     /** The sleeper: from now on a hand-off writes the eventfd. Check for work once more, then sleep. */
-    void maySleep() {
+    public void maySleep() {
         state.set(MAY_SLEEP);
     }
 
     /** The sleeper, awake again. */
-    void awake() {
+    public void awake() {
         state.set(RUNNING);
     }
 
     /** A waker, after handing work over: writes the eventfd if the sleeper may be asleep (once per sleep). */
-    void wake() {
+    public void wake() {
         if (state.get() == MAY_SLEEP && state.compareAndSet(MAY_SLEEP, RUNNING)) {
             signal();
         }
     }
 
     /** Writes the eventfd whatever the sleeper's state: its pending read completes. */
-    void signal() {
+    public void signal() {
         writing.incrementAndGet();
         try {
             if (!closed) {

@@ -16,16 +16,22 @@ import org.aiofs.aio.nativeio.Syscalls;
  * One io_uring instance: the setup call, the three mmapped areas (SQ ring, CQ ring, SQE
  * array) and the raw accessors for them. Knows nothing of requests or futures.
  * Layouts are the kernel's uapi (include/uapi/linux/io_uring.h).
- * Not thread-safe: the engine serialises submission, and one thread reaps.
+ * Not thread-safe: the engine serialises submission, and one thread reaps. Public for the
+ * kernel FUSE transport, which serves FUSE over io_uring on rings of its own (128-byte SQEs,
+ * {@link #OP_URING_CMD}).
  */
-final class IoUringRing implements AutoCloseable {
+public final class IoUringRing implements AutoCloseable {
     static final int OP_NOP = 0;
     static final int OP_READV = 1;
     static final int OP_WRITEV = 2;
     static final int OP_FSYNC = 3;
     static final int OP_FALLOCATE = 17;
-    static final int OP_READ = 22;
+    public static final int OP_READ = 22;
     static final int OP_WRITE = 23;
+    /** A command for the file's driver (5.19): the driver's command in cmd_op, its arguments in the SQE's tail. */
+    public static final int OP_URING_CMD = 46;
+    /** Bytes of command data a 128-byte SQE carries (from offset 48). */
+    public static final int CMD_AREA_SIZE = 80;
     static final int FSYNC_DATASYNC = 1;
 
     private static final int ENTER_GETEVENTS = 1;
@@ -39,6 +45,8 @@ final class IoUringRing implements AutoCloseable {
     private static final long OFF_SQES = 0x10000000L;
     private static final int PARAMS_SIZE = 120;
     private static final int SQE_SIZE = 64;
+    private static final int SQE128_SIZE = 128;
+    private static final int CMD_AT = 48;
     private static final int CQE_SIZE = 16;
     private static final int PROT_READ_WRITE = 0x3;
     private static final int MAP_SHARED_POPULATE = 0x01 | 0x8000;
@@ -56,6 +64,7 @@ final class IoUringRing implements AutoCloseable {
     private final long cqRingSize;
     private final long sqes;
     private final long sqesSize;
+    private final int sqeSize;
     private final ByteBuffer sqView;
     private final ByteBuffer cqView;
     private final int sqEntries;
@@ -117,7 +126,8 @@ final class IoUringRing implements AutoCloseable {
             sqRing = map(sqMap, OFF_SQ_RING);
             cqRingSize = single ? 0 : cqSize;
             cqRing = single ? sqRing : map(cqSize, OFF_CQ_RING);
-            sqesSize = (long) SQE_SIZE * sqEntries;
+            sqeSize = (flags & IoUringSetup.SQE128) != 0 ? SQE128_SIZE : SQE_SIZE;
+            sqesSize = (long) sqeSize * sqEntries;
             sqes = map(sqesSize, OFF_SQES);
             sqView = MEMORY.newDirectByteBuffer(sqRing, (int) sqMap).order(ByteOrder.nativeOrder());
             cqView = MEMORY.newDirectByteBuffer(cqRing, (int) (single ? sqMap : cqSize)).order(ByteOrder.nativeOrder());
@@ -143,19 +153,28 @@ final class IoUringRing implements AutoCloseable {
         return new IoUringRing(entries, flags, sqThreadCpu, call);
     }
 
+    /**
+     * A ring whose SQEs are 128 bytes (IORING_SETUP_SQE128), for {@link #OP_URING_CMD}: the
+     * command data of a driver such as FUSE lives in the second half. Single issuer and deferred
+     * task work where the kernel has them: create it on the thread that submits and reaps.
+     */
+    public static IoUringRing createWideEntries(int entries) throws HostIoException {
+        return new IoUringRing(entries, IoUringSetup.SQE128, -1, IoUringSetup.KERNEL);
+    }
+
     /** The setup flags the kernel took. */
-    int setupFlags() {
+    public int setupFlags() {
         return setupFlags;
     }
 
-    int sqEntries() {
+    public int sqEntries() {
         return sqEntries;
     }
 
     /** Fills the next SQE and publishes it to the kernel (not yet submitted without SQPOLL). */
-    void push(int opcode, int flags, int fd, long offset, long addr, int len, int opFlags, long userData) {
-        long sqe = sqes + (long) (sqTail & sqMask) * SQE_SIZE;
-        MEMORY.setMemory(sqe, SQE_SIZE, (byte) 0);
+    public void push(int opcode, int flags, int fd, long offset, long addr, int len, int opFlags, long userData) {
+        long sqe = sqes + (long) (sqTail & sqMask) * sqeSize;
+        MEMORY.setMemory(sqe, sqeSize, (byte) 0);
         MEMORY.putByte(sqe, (byte) opcode);
         MEMORY.putByte(sqe + 1, (byte) flags);
         MEMORY.putInt(sqe + 4, fd);
@@ -168,8 +187,33 @@ final class IoUringRing implements AutoCloseable {
         INT.setRelease(sqView, sqTailOff, sqTail);
     }
 
+    /**
+     * Fills the next (128-byte) SQE with an {@link #OP_URING_CMD} for the driver of {@code fd}
+     * and publishes it: {@code cmdOp} is the driver's command, {@code addr}/{@code len} its
+     * buffer, and the first three 8-byte words of the command area are {@code cmd0..cmd2} (the
+     * rest zero).
+     */
+    public void pushCommand(int fd, int cmdOp, long addr, int len, long userData, long cmd0, long cmd1, long cmd2) {
+        if (sqeSize != SQE128_SIZE) {
+            throw new IllegalStateException("a driver command needs a ring of 128-byte SQEs");
+        }
+        long sqe = sqes + (long) (sqTail & sqMask) * sqeSize;
+        MEMORY.setMemory(sqe, sqeSize, (byte) 0);
+        MEMORY.putByte(sqe, (byte) OP_URING_CMD);
+        MEMORY.putInt(sqe + 4, fd);
+        MEMORY.putInt(sqe + 8, cmdOp);
+        MEMORY.putLong(sqe + 16, addr);
+        MEMORY.putInt(sqe + 24, len);
+        MEMORY.putLong(sqe + 32, userData);
+        MEMORY.putLong(sqe + CMD_AT, cmd0);
+        MEMORY.putLong(sqe + CMD_AT + 8, cmd1);
+        MEMORY.putLong(sqe + CMD_AT + 16, cmd2);
+        sqTail++;
+        INT.setRelease(sqView, sqTailOff, sqTail);
+    }
+
     /** Free entries in the submission ring. */
-    int sqSpace() {
+    public int sqSpace() {
         return sqEntries - (sqTail - (int) INT.getAcquire(sqView, sqHeadOff));
     }
 
@@ -180,7 +224,7 @@ final class IoUringRing implements AutoCloseable {
      * (with 0) to collect finished work without waiting. Returns early on EINTR, EAGAIN and EBUSY
      * (the caller reaps and calls again).
      */
-    void submitAndWait(int minComplete) throws HostIoException {
+    public void submitAndWait(int minComplete) throws HostIoException {
         if (sqPoll) {
             VarHandle.fullFence();
             if (((int) INT.getVolatile(sqView, sqFlagsOff) & SQ_NEED_WAKEUP) != 0) {
@@ -202,25 +246,25 @@ final class IoUringRing implements AutoCloseable {
     }
 
     /** Whether a completion is waiting; then {@link #cqeUserData()} and {@link #cqeResult()} read it. */
-    boolean hasCompletion() {
+    public boolean hasCompletion() {
         return cqHead != (int) INT.getAcquire(cqView, cqTailOff);
     }
 
-    long cqeUserData() {
+    public long cqeUserData() {
         return MEMORY.getLong(cqRing + cqesOff + (long) (cqHead & cqMask) * CQE_SIZE);
     }
 
-    int cqeResult() {
+    public int cqeResult() {
         return MEMORY.getInt(cqRing + cqesOff + (long) (cqHead & cqMask) * CQE_SIZE + 8);
     }
 
-    void consumeCompletion() {
+    public void consumeCompletion() {
         cqHead++;
         INT.setRelease(cqView, cqHeadOff, cqHead);
     }
 
     /** Which opcodes this kernel supports (IORING_REGISTER_PROBE); null when the probe call itself is missing. */
-    boolean[] supportedOpcodes() {
+    public boolean[] supportedOpcodes() {
         int ops = 256;
         long probe = MEMORY.allocateMemory(16 + 8L * ops, true);
         try {

@@ -24,6 +24,8 @@ final class IoUringSetup {
     static final int SQPOLL = 1 << 1;
     static final int SQ_AFF = 1 << 2;
     static final int COOP_TASKRUN = 1 << 8;
+    /** 128-byte SQEs (5.19), for IORING_OP_URING_CMD's command data. */
+    static final int SQE128 = 1 << 10;
     static final int SINGLE_ISSUER = 1 << 12;
     static final int DEFER_TASKRUN = 1 << 13;
     /** Offset of the flags in struct io_uring_params. */

@@ -27,7 +27,9 @@ public final class Errno {
     public static final int EOPNOTSUPP = 95;
     public static final int ENXIO = 6;
     public static final int ENODEV = 19;
+    public static final int ECONNABORTED = 103;
     public static final int ENOTCONN = 107;
+    public static final int ECANCELED = 125;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
     public static final int EHOSTUNREACH = 113;

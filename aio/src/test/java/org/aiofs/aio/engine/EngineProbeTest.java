@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.StandardOpenOption;
 
 import com.sun.nio.file.ExtendedOpenOption;
@@ -176,6 +177,16 @@ class EngineProbeTest {
         } finally {
             run("losetup", "-d", device);
         }
+    }
+
+    /** Behind FUSE io_uring queues a buffered file is read on the queue's thread; O_DIRECT still goes to a kernel queue. */
+    @Test
+    void queueThreadsGetTheSyncEngineForBufferedFilesOnly() {
+        EnginePolicy.AutoRule buffered = EnginePolicy.rule(false, EnginePolicy.Submitters.QUEUE_THREADS);
+        assertEquals(List.of(SyncEngine.NAME), buffered.engines(), buffered.toString());
+        assertTrue(buffered.why().contains("--engine threadpool"), buffered.why());
+        EnginePolicy.AutoRule direct = EnginePolicy.rule(true, EnginePolicy.Submitters.QUEUE_THREADS);
+        assertEquals(IoUringEngine.NAME, direct.engines().get(0), direct.toString());
     }
 
     private static EngineChoice choose(String engine, String cache, Path target) {

@@ -79,6 +79,14 @@ public final class MountCommand implements Callable<Integer> {
                     + " aiofs (default: ${DEFAULT-VALUE})."})
     String passthrough;
 
+    @Option(names = "--fuse-uring", paramLabel = "auto|off", defaultValue = "auto",
+            description = {"auto: with transport kernel, requests are served from io_uring queues (FUSE over"
+                    + " io_uring, one queue per CPU) when the kernel offers it: Linux 6.14+ with"
+                    + " /sys/module/fuse/parameters/enable_uring set to Y (as root: echo Y > that file, before"
+                    + " mounting; aiofs never changes it); otherwise, and with off, over /dev/fuse. info.json says"
+                    + " which (default: ${DEFAULT-VALUE})."})
+    String fuseUring;
+
     @Option(names = "--foreground", description = "Stay attached: serve until unmounted or interrupted.")
     boolean foreground;
 
@@ -146,6 +154,9 @@ public final class MountCommand implements Callable<Integer> {
         try {
             fuseTransport = Transport.parse(transport);
             passthroughMode = PassthroughMode.parse(passthrough);
+            if (!fuseUring.equals("auto") && !fuseUring.equals("off")) {
+                throw new IllegalArgumentException("--fuse-uring " + fuseUring + ": auto or off");
+            }
             location = ImageLocation.parse(image);
         } catch (IllegalArgumentException e) {
             System.err.println("aiofs: " + e.getMessage());
@@ -158,7 +169,8 @@ public final class MountCommand implements Callable<Integer> {
                 : overlay.isEmpty() ? Overlay.temporary() : new Overlay(Path.of(overlay).toAbsolutePath());
         MountOptions options = new MountOptions(location, mountPoint.toAbsolutePath(), imageFormat, readOnly, engine,
                 cache, fuseTransport, singleThreaded, fuseOptions, pidFile == null ? null : pidFile.toAbsolutePath(),
-                notifyReady, !noAutoUnmount, cacheBytes, allowBacking, overlayRequest, logFile, passthroughMode);
+                notifyReady, !noAutoUnmount, cacheBytes, allowBacking, overlayRequest, logFile, passthroughMode,
+                fuseUring.equals("auto"));
         if (fuseTransport == Transport.KERNEL) {
             try {
                 // refused here, in one line, rather than in the background server's log
@@ -208,6 +220,7 @@ public final class MountCommand implements Callable<Integer> {
         args.add("--transport=" + transport);
         args.add("--cache-size=" + cacheBytes);
         args.add("--passthrough=" + passthrough);
+        args.add("--fuse-uring=" + fuseUring);
         if (pidFile != null) {
             args.add("--pid-file=" + pidFile.toAbsolutePath());
         }

@@ -61,6 +61,19 @@ final class MountedInfo {
         } else {
             out.println("passthrough: none (" + passthrough.path("reason").asText("not reported") + ")");
         }
+        JsonNode uring = transport.path("fuse_over_io_uring");
+        if (!uring.isMissingNode()) {
+            if (uring.path("serving").asBoolean()) {
+                long requests = 0;
+                for (JsonNode q : uring.path("per_queue")) {
+                    requests += q.path("requests").asLong();
+                }
+                out.println("FUSE over io_uring: serving (" + uring.path("queues").asInt() + " queues of "
+                        + uring.path("entries_per_queue").asInt() + " entries, " + requests + " requests so far)");
+            } else {
+                out.println("FUSE over io_uring: off (" + uring.path("reason").asText("not reported") + ")");
+            }
+        }
         out.println("partitions: " + partitions(info.path("partition_table")));
         JsonNode c = info.path("counters");
         out.println("served: " + c.path("reads").asLong() + " reads ("

@@ -19,6 +19,11 @@ import java.util.Map;
 record Connection(int kernelMajor, int kernelMinor, int minor, long flags, int maxWrite, int maxBackground,
                   List<String> granted, List<String> refused) {
 
+    /** Whether FUSE over io_uring was agreed: requests come from the io_uring queues once every queue has an entry. */
+    boolean overIoUring() {
+        return (flags & InitNegotiation.OVER_IO_URING) != 0;
+    }
+
     Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("protocol", "7." + minor);

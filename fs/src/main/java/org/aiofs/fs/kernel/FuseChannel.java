@@ -14,7 +14,7 @@ import org.aiofs.aio.nativeio.Syscalls;
  * own list of requests being processed: a reply must be written to the descriptor its
  * request was read from.
  */
-final class FuseChannel implements Closeable {
+final class FuseChannel implements Closeable, FuseRequest.ReplyChannel {
     /** _IOR(229, 0, uint32_t): the argument is the fd to clone (read by the kernel). */
     private static final long FUSE_DEV_IOC_CLONE = 0x8004_e500L;
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -72,7 +72,8 @@ final class FuseChannel implements Closeable {
     }
 
     /** Writes one reply (or notification): 0, or the errno the kernel refused it with. */
-    int write(long address, long length) {
+    @Override
+    public int write(long address, long length) {
         long n = Syscalls.INSTANCE.write(fd, address, length);
         return n >= 0 ? 0 : Native.errno();
     }

@@ -6,17 +6,20 @@ import java.nio.charset.StandardCharsets;
 import org.aiofs.aio.nativeio.Errno;
 
 /**
- * One request read from /dev/fuse: its header (struct fuse_in_header) decoded, its argument
- * struct readable in place, and the way to answer it. A request is answered exactly once
+ * One request read from /dev/fuse (or fetched from a FUSE io_uring queue, laid out the same
+ * way): its header (struct fuse_in_header) decoded, its argument struct readable in place,
+ * and the way to answer it. A request is answered exactly once
  * ({@link #reply}, {@link #replyError} or, for FORGET, {@link #noReply}); that hands its
  * buffer back, so nothing of the request may be used afterwards.
  */
 final class FuseRequest {
     static final int IN_HEADER_SIZE = 40;
 
-    private final FuseChannel channel;
+    private final ReplyChannel channel;
     private final RequestBuffer buffer;
     private final RequestEnd end;
+    /** Where the header starts in the buffer: {@link RequestBuffer#READ_AT} for a request read from /dev/fuse. */
+    private final int headerAt;
     private final int length;
     private final int opcode;
     private final long unique;
@@ -40,13 +43,23 @@ final class FuseRequest {
         void replied(FuseRequest request);
     }
 
-    private FuseRequest(FuseChannel channel, RequestBuffer buffer, RequestEnd end, int length) {
+    /** Where a reply goes: the /dev/fuse descriptor the request came from, or its io_uring queue entry. */
+    interface ReplyChannel {
+        /**
+         * Hands over one reply: a 16-byte fuse_out_header at {@code address}, its payload
+         * right after it. Returns 0, or the errno the kernel refused it with at once.
+         */
+        int write(long address, long length);
+    }
+
+    private FuseRequest(ReplyChannel channel, RequestBuffer buffer, RequestEnd end, int headerAt, int length) {
         this.channel = channel;
         this.buffer = buffer;
         this.end = end;
+        this.headerAt = headerAt;
         this.length = length;
         ByteBuffer m = buffer.memory();
-        int h = RequestBuffer.READ_AT;
+        int h = headerAt;
         this.opcode = m.getInt(h + 4);
         this.unique = m.getLong(h + 8);
         this.nodeId = m.getLong(h + 16); // then uid, gid: permissions are the kernel's (default_permissions)
@@ -57,12 +70,19 @@ final class FuseRequest {
      * Decodes a request of {@code length} bytes read into {@code buffer}, or returns null when
      * it is too short to hold a header or says another length than was read.
      */
-    static FuseRequest decode(FuseChannel channel, RequestBuffer buffer, RequestEnd end, int length) {
-        if (length < IN_HEADER_SIZE || buffer.memory().getInt(RequestBuffer.READ_AT) != length) {
+    static FuseRequest decode(ReplyChannel channel, RequestBuffer buffer, RequestEnd end, int length) {
+        return decodeAt(channel, buffer, end, RequestBuffer.READ_AT, length);
+    }
+
+    /** As {@link #decode}, for a request whose header was put at {@code headerAt} of the buffer. */
+    static FuseRequest decodeAt(ReplyChannel channel, RequestBuffer buffer, RequestEnd end, int headerAt, int length) {
+        if (length < IN_HEADER_SIZE || headerAt < 0 || headerAt + length > buffer.size()
+                || buffer.memory().getInt(headerAt) != length) {
             return null;
         }
-        return new FuseRequest(channel, buffer, end, length);
+        return new FuseRequest(channel, buffer, end, headerAt, length);
     }
+
 
     int opcode() {
         return opcode;
@@ -82,18 +102,18 @@ final class FuseRequest {
     }
 
     int argInt(int offset) {
-        return buffer.memory().getInt(RequestBuffer.READ_AT + IN_HEADER_SIZE + offset);
+        return buffer.memory().getInt(headerAt + IN_HEADER_SIZE + offset);
     }
 
     long argLong(int offset) {
-        return buffer.memory().getLong(RequestBuffer.READ_AT + IN_HEADER_SIZE + offset);
+        return buffer.memory().getLong(headerAt + IN_HEADER_SIZE + offset);
     }
 
     /** The NUL-terminated name at {@code offset} of the argument (LOOKUP), or null if it has no end. */
     String argName(int offset) {
         ByteBuffer m = buffer.memory();
-        int from = RequestBuffer.READ_AT + IN_HEADER_SIZE + offset;
-        int to = RequestBuffer.READ_AT + length;
+        int from = headerAt + IN_HEADER_SIZE + offset;
+        int to = headerAt + length;
         for (int i = from; i < to; i++) {
             if (m.get(i) == 0) {
                 byte[] name = new byte[i - from];
@@ -106,8 +126,8 @@ final class FuseRequest {
 
     /** The payload carried after an argument struct of {@code argSize} bytes (WRITE's data), in place. */
     ByteBuffer payload(int argSize, int payloadLength) {
-        int from = RequestBuffer.READ_AT + IN_HEADER_SIZE + argSize;
-        if (payloadLength < 0 || from + payloadLength > RequestBuffer.READ_AT + length) {
+        int from = headerAt + IN_HEADER_SIZE + argSize;
+        if (payloadLength < 0 || from + payloadLength > headerAt + length) {
             return null;
         }
         return buffer.memory().slice(from, payloadLength);

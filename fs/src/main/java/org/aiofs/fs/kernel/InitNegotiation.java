@@ -33,6 +33,11 @@ final class InitNegotiation {
     /** flags2 bit 5: opens may name a backing file the kernel reads and writes itself (7.40). */
     static final long PASSTHROUGH = 1L << 37;
     /**
+     * flags2 bit 9: requests may be served from io_uring queues (7.42, Linux 6.14). The kernel
+     * offers it only while the fuse module's enable_uring parameter is Y.
+     */
+    static final long OVER_IO_URING = 1L << 41;
+    /**
      * How deep filesystems may stack under a backing file: 2, so that an image on overlayfs
      * (a container's root) can be passed through; the cost is that this mount cannot itself
      * be a layer of an overlayfs.
@@ -88,6 +93,15 @@ final class InitNegotiation {
     /** @param offerPassthrough ask for FUSE passthrough too (a file to pass through, and the right to) */
     static Connection answer(FuseRequest init, int maxPages, int maxBackground, boolean offerPassthrough)
             throws IOException {
+        return answer(init, maxPages, maxBackground, offerPassthrough, null);
+    }
+
+    /**
+     * @param uringRefusal null to ask for FUSE over io_uring too (when offered), or why aiofs does
+     *                     not ask for it (logged among what was not taken)
+     */
+    static Connection answer(FuseRequest init, int maxPages, int maxBackground, boolean offerPassthrough,
+                             String uringRefusal) throws IOException {
         int major = init.argInt(0);
         int minor = init.argInt(4);
         if (major > MAJOR) {
@@ -126,6 +140,13 @@ final class InitNegotiation {
             } else {
                 refused.add("passthrough (the kernel serves no file itself)");
             }
+        }
+        if ((offered & OVER_IO_URING) != 0 && uringRefusal == null) {
+            flags |= OVER_IO_URING;
+            granted.add("io_uring");
+        } else if ((offered & OVER_IO_URING) == 0 && uringRefusal == null) {
+            refused.add("io_uring (requests come over /dev/fuse: the kernel offers FUSE over io_uring only with"
+                    + " /sys/module/fuse/parameters/enable_uring set to Y, on Linux 6.14 or newer)");
         }
         if ((flags >>> 32) != 0) {
             flags |= INIT_EXT;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
 import org.aiofs.aio.nativeio.Errno;
@@ -21,7 +22,7 @@ import org.aiofs.fs.log.ServerLog;
  * A reader reads a request, hands it to the dispatcher and reads the next one: requests in
  * the image wait in the engine, not in a thread.
  */
-public final class KernelSession implements FuseRequest.RequestEnd {
+public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQueue.Server {
     /** Async requests the kernel may keep in flight (reads, async direct I/O): QD32 and more. */
     static final int MAX_BACKGROUND = 64;
 
@@ -36,6 +37,20 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     private final List<FuseChannel> clones = new ArrayList<>();
     private final UnaryOperator<RequestHandler> handlerWrapper;
     private final PassthroughCandidate passthroughCandidate;
+    /** Makes the io_uring queues for payloads of the given size, or says why there are none. */
+    private final IntFunction<FuseUring> uringMaker;
+    private volatile FuseUring uring = FuseUring.off("not settled yet (no INIT)");
+    private final FuseRequest.RequestEnd ringEnd = new FuseRequest.RequestEnd() {
+        @Override
+        public void refused(FuseRequest request, int writeErrno, int replyLength, boolean fallingBack) {
+            KernelSession.this.refused(request, writeErrno, replyLength, fallingBack);
+        }
+
+        @Override
+        public void replied(FuseRequest request) {
+            finished(); // the buffer is the ring entry's: it goes back to the kernel with the commit
+        }
+    };
     private volatile Passthrough passthrough = Passthrough.off("not settled yet (no INIT)");
     private volatile Connection connection;
     private volatile RequestDispatcher dispatcher;
@@ -55,17 +70,42 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     /** @param passthrough the file the kernel may serve itself, or why none */
     public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
                          PassthroughCandidate passthrough) {
-        this(fs, mountChannel, device, readers, UnaryOperator.identity(), passthrough);
+        this(fs, mountChannel, device, readers, UnaryOperator.identity(), passthrough, false);
+    }
+
+    /**
+     * @param fuseUring serve from FUSE io_uring queues when the kernel offers them ({@code --fuse-uring auto});
+     *                  false: the /dev/fuse readers only
+     */
+    public KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                         PassthroughCandidate passthrough, boolean fuseUring) {
+        this(fs, mountChannel, device, readers, UnaryOperator.identity(), passthrough, fuseUring);
     }
 
     /** @param handlerWrapper wraps the dispatcher (tests inject faults into replies with it) */
     KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
                   UnaryOperator<RequestHandler> handlerWrapper) {
-        this(fs, mountChannel, device, readers, handlerWrapper, PassthroughCandidate.refused("not asked for"));
+        this(fs, mountChannel, device, readers, handlerWrapper, PassthroughCandidate.refused("not asked for"), false);
+    }
+
+    /** @param uringMaker makes the io_uring queues for a payload size (tests make ones the kernel refuses) */
+    static KernelSession withUring(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                                   IntFunction<FuseUring> uringMaker) {
+        return new KernelSession(fs, mountChannel, device, readers, UnaryOperator.identity(),
+                PassthroughCandidate.refused("test"), uringMaker);
     }
 
     private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
-                          UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough) {
+                          UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough,
+                          boolean fuseUring) {
+        this(fs, mountChannel, device, readers, handlerWrapper, passthrough,
+                fuseUring ? maxData -> FuseUring.prepare(maxData, mountChannel) : maxData -> FuseUring.off("--fuse-uring off"));
+    }
+
+    private KernelSession(ImageFileSystem fs, FuseChannel mountChannel, String device, int readers,
+                          UnaryOperator<RequestHandler> handlerWrapper, PassthroughCandidate passthrough,
+                          IntFunction<FuseUring> uringMaker) {
+        this.uringMaker = uringMaker;
         this.passthroughCandidate = passthrough;
         this.fs = fs;
         this.mountChannel = mountChannel;
@@ -88,8 +128,10 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     public void serve() throws IOException {
         int maxPages = InitNegotiation.maxPages();
         buffers = new RequestBufferPool(maxPages * 4096, MAX_BACKGROUND + 4 * readers + 16);
+        uring = uringMaker.apply(maxPages * 4096);
         try {
             if (!init(maxPages)) {
+                uring.refused("the mount went away before INIT");
                 return;
             }
             List<Thread> threads = new ArrayList<>();
@@ -103,11 +145,13 @@ public final class KernelSession implements FuseRequest.RequestEnd {
             for (Thread t : threads) {
                 t.join();
             }
+            uring.stop(); // the connection is gone: its queues end once their requests are answered
             awaitIdle();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while serving the mount", e);
         } finally {
+            uring.stop();
             clones.forEach(FuseChannel::close);
             if (inFlight.get() == 0) {
                 buffers.close();
@@ -137,7 +181,7 @@ public final class KernelSession implements FuseRequest.RequestEnd {
                 continue;
             }
             String notOffered = Passthrough.whyNotOffered(passthroughCandidate);
-            Connection c = InitNegotiation.answer(r, maxPages, MAX_BACKGROUND, notOffered == null);
+            Connection c = InitNegotiation.answer(r, maxPages, MAX_BACKGROUND, notOffered == null, uring.refusal());
             if (c == null) {
                 continue; // a newer major: the kernel sends INIT again
             }
@@ -154,6 +198,14 @@ public final class KernelSession implements FuseRequest.RequestEnd {
                     + ": requests up to " + c.maxWrite() / 1024 + " KiB, " + c.maxBackground()
                     + " in flight; features " + String.join(" ", c.granted())
                     + (c.refused().isEmpty() ? "" : "; not offered by the kernel: " + String.join(", ", c.refused())));
+            if (c.overIoUring()) {
+                uring.start(this);
+            } else {
+                String why = uring.refusal() != null ? uring.refusal()
+                        : "the kernel did not offer it at INIT (" + FuseUring.ENABLE_URING + " was N then)";
+                uring.refused(why);
+                ServerLog.info("FUSE over io_uring off: " + why + "; requests come over /dev/fuse");
+            }
             initialized.countDown();
             return true;
         }
@@ -235,6 +287,22 @@ public final class KernelSession implements FuseRequest.RequestEnd {
     @Override
     public void replied(FuseRequest request) {
         buffers.release(request.buffer());
+        finished();
+    }
+
+    /** A request fetched from an io_uring queue: served as one read from /dev/fuse. */
+    @Override
+    public void dispatch(FuseRequest request) {
+        inFlight.incrementAndGet();
+        handler.dispatch(request);
+    }
+
+    @Override
+    public FuseRequest.RequestEnd ringEnd() {
+        return ringEnd;
+    }
+
+    private void finished() {
         if (inFlight.decrementAndGet() == 0) {
             synchronized (idle) {
                 idle.notifyAll();
@@ -263,6 +331,7 @@ public final class KernelSession implements FuseRequest.RequestEnd {
             m.putAll(c.describe());
         }
         m.put("passthrough", passthrough.describe());
+        m.put("fuse_over_io_uring", uring.describe());
         m.put("readers", readers);
         m.put("cloned_descriptors", clones.size());
         if (cloneProblem != null) {

@@ -59,7 +59,7 @@ final class KernelServer implements FuseServer {
                 watcher = MountWatcher.start(mountPoint);
             }
             int readers = options.singleThreaded() ? 1 : KernelSession.defaultReaders();
-            session = new KernelSession(fs, mount.channel(), device, readers, passthrough);
+            session = new KernelSession(fs, mount.channel(), device, readers, passthrough, options.fuseUring());
             Thread relay = new Thread(() -> {
                 try {
                     session.initialized().await();

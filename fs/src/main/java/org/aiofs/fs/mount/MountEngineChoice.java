@@ -9,11 +9,11 @@ import org.aiofs.aio.engine.SyncEngine;
 /**
  * The engine and cache mode a mount uses: {@link EnginePolicy} asked with what the mount
  * brings: requests from threads that each wait for their own request (libfuse 2's workers,
- * the kernel transport's readers). O_DIRECT suits every format: requests are padded below
- * the drivers.
+ * the kernel transport's readers), or, when FUSE over io_uring will serve, from one thread per
+ * CPU queue. O_DIRECT suits every format: requests are padded below the drivers.
  */
 final class MountEngineChoice {
-    /** Who submits behind this transport: the policy's auto rule for buffered files reads it. */
+    /** Who submits behind the /dev/fuse readers and libfuse 2: the policy's auto rule for buffered files reads it. */
     static final EnginePolicy.Submitters SUBMITTERS = EnginePolicy.Submitters.BLOCKING_THREADS;
 
     private MountEngineChoice() {
@@ -25,10 +25,20 @@ final class MountEngineChoice {
         }
         try {
             return EnginePolicy.choose(new EnginePolicy.Request(options.engine(), options.cache(),
-                    options.image().path(), SUBMITTERS, null));
+                    options.image().path(), submitters(options), null));
         } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The queues' threads when FUSE over io_uring is expected to serve (kernel transport, not
+     * turned off, and the kernel offers it now: it is decided again at INIT).
+     */
+    static EnginePolicy.Submitters submitters(MountOptions options) {
+        boolean ring = options.transport() == Transport.KERNEL && options.fuseUring()
+                && org.aiofs.fs.kernel.FuseUring.kernelRefusal() == null;
+        return ring ? EnginePolicy.Submitters.QUEUE_THREADS : SUBMITTERS;
     }
 
     /**

@@ -22,12 +22,13 @@ import org.aiofs.image.ImageLocation;
  * @param overlay      where writes go instead of the image ({@code --overlay}), or null
  * @param logFile      the log a background server writes to (its stderr), for info.json; null in the foreground
  * @param passthrough  what the kernel may serve itself from a raw image file ({@code --passthrough})
+ * @param fuseUring    serve from FUSE io_uring queues where the kernel offers them ({@code --fuse-uring auto})
  */
 public record MountOptions(ImageLocation image, Path mountPoint, String format, boolean readOnly, String engine,
                            String cache, Transport transport,
                            boolean singleThreaded, List<String> fuseOptions, Path pidFile, boolean notifyReady,
                            boolean autoUnmount, long cacheBytes, List<String> allowBacking, Overlay overlay,
-                           Path logFile, PassthroughMode passthrough) {
+                           Path logFile, PassthroughMode passthrough, boolean fuseUring) {
 
     /**
      * The user's -o options, with default_permissions added whenever other users may enter
