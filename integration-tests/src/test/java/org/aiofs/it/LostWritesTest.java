@@ -68,6 +68,8 @@ class LostWritesTest {
             try {
                 try (BufferedReader out = new BufferedReader(
                         new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                    String first = out.readLine();
+                    assertTrue(first != null && first.startsWith("pid: "), () -> first + "\n" + read(log));
                     assertEquals("READY", out.readLine(), () -> read(log));
                 }
                 writeUnflushed(mountPoint.resolve("disk.raw"));
@@ -87,7 +89,6 @@ class LostWritesTest {
         }
     }
 
-    /** Allocating 4 KiB writes, one per L2 table (512 MiB apart), none fsynced. */
     /**
      * The failed flush is the final one, or one of the writer's own metadata commits that came
      * first (then writing stopped there): either way the line says so and counts the writes
@@ -99,6 +100,7 @@ class LostWritesTest {
                 || line.contains(WRITES + " write(s) before it that allocated clusters"), line);
     }
 
+    /** Allocating 4 KiB writes, one per L2 table (512 MiB apart), none fsynced. */
     private static void writeUnflushed(Path disk) throws IOException {
         byte[] data = new byte[4096];
         new Random(10).nextBytes(data);
