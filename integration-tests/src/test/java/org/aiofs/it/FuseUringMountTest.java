@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.aiofs.testing.FuseUringSwitch;
@@ -64,7 +61,7 @@ class FuseUringMountTest {
                     "auto picks the engine for the queues' threads when the rings serve");
             assertEquals(-1L, Files.mismatch(image, m.disk()), "disk.raw reads other than the image");
             long before = ringRequests(m);
-            writeTheSameAtRandom(m.disk(), model, 62);
+            RawMountTest.writeTheSameAtRandom(m.disk(), model, SIZE, 62);
             assertEquals(-1L, Files.mismatch(model, m.disk()), "disk.raw reads back other than the model");
             assertTrue(ringRequests(m) > before + 200, "the writes did not come from the rings");
         }
@@ -83,7 +80,7 @@ class FuseUringMountTest {
         try (MountedImage m = MountedImage.mount(image, dir)) {
             assertServedFromTheRings(m);
             assertEquals(-1L, Files.mismatch(model, m.disk()), "disk.raw differs from qemu-img convert -O raw");
-            writeTheSameAtRandom(m.disk(), model, 64);
+            RawMountTest.writeTheSameAtRandom(m.disk(), model, SIZE, 64);
             assertEquals(-1L, Files.mismatch(model, m.disk()));
         }
         Commands.run("qemu-img", "check", image.toString()).assertSuccess();
@@ -174,22 +171,6 @@ class FuseUringMountTest {
         assertTrue(PartitionMountTest.info(m).at("/transport/features").toString().contains("io_uring"));
         Tool.Result info = Commands.aiofs("info", m.mountPoint().toString()).assertSuccess();
         assertTrue(info.stdout().contains("FUSE over io_uring: serving ("), info.stdout());
-    }
-
-    private static void writeTheSameAtRandom(Path disk, Path model, long seed) throws IOException {
-        Random random = new Random(seed);
-        try (FileChannel mounted = FileChannel.open(disk, StandardOpenOption.WRITE);
-             FileChannel copy = FileChannel.open(model, StandardOpenOption.WRITE)) {
-            for (int i = 0; i < 200; i++) {
-                int length = 1 + random.nextInt(i % 10 == 0 ? 1 << 20 : 70_000);
-                long position = (long) (random.nextDouble() * (SIZE - length));
-                byte[] data = new byte[length];
-                random.nextBytes(data);
-                RawMountTest.writeFully(mounted, ByteBuffer.wrap(data), position);
-                RawMountTest.writeFully(copy, ByteBuffer.wrap(data), position);
-            }
-            mounted.force(true);
-        }
     }
 
     private static JsonNode uring(MountedImage m) throws IOException {

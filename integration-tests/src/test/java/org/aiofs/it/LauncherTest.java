@@ -31,6 +31,17 @@ class LauncherTest {
         return Path.of(System.getProperty("aiofs.root")).resolve("aiofs").toAbsolutePath().normalize();
     }
 
+    private Path smallQcow2() {
+        Path image = dir.resolve("vm.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "1M");
+        return image;
+    }
+
+    /** The launcher as mount(8) finds it: a link named mount.fuse.aiofs. */
+    private Path mountHelper() throws IOException {
+        return Files.createSymbolicLink(dir.resolve("mount.fuse.aiofs"), launcher());
+    }
+
     @Test
     void worksThroughASymlink() throws IOException {
         Path bin = Files.createDirectory(dir.resolve("bin"));
@@ -42,8 +53,7 @@ class LauncherTest {
     /** jffi would copy its stub into a temporary directory at every start; the launcher points it at one made once. */
     @Test
     void usesTheNativeStubUnpackedWithItsArchive() throws IOException {
-        Path image = dir.resolve("vm.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "1M");
+        Path image = smallQcow2();
         Tool.Result r = Commands.run(Map.of("JAVA_TOOL_OPTIONS", "-Djffi.extract.dir=" + dir.resolve("nowhere")),
                 List.of(launcher().toString(), "info", image.toString())).assertSuccess();
         assertTrue(r.stdout().contains("file format: qcow2"), r.stdout() + r.stderr());
@@ -51,9 +61,8 @@ class LauncherTest {
 
     @Test
     void asMountFuseAiofsItTakesMountsArguments() throws IOException {
-        Path link = Files.createSymbolicLink(dir.resolve("mount.fuse.aiofs"), launcher());
-        Path image = dir.resolve("vm.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "1M");
+        Path link = mountHelper();
+        Path image = smallQcow2();
         Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
         Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o", "ro,noauto,format=qcow2")
                 .assertSuccess();
@@ -67,9 +76,8 @@ class LauncherTest {
     /** mount -f checks what a real mount would check first: the transport's options, the image, the mountpoint. */
     @Test
     void fakeMountRunsTheChecksOfARealOne() throws IOException {
-        Path link = Files.createSymbolicLink(dir.resolve("mount.fuse.aiofs"), launcher());
-        Path image = dir.resolve("vm.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "1M");
+        Path link = mountHelper();
+        Path image = smallQcow2();
         Path mountPoint = Files.createDirectory(dir.resolve("mnt"));
 
         Tool.Result libfuseOnly = Commands.run(link.toString(), image.toString(), mountPoint.toString(), "-f", "-o",

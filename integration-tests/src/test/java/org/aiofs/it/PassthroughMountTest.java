@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.aiofs.aio.nbd.NbdServer;
@@ -59,20 +58,8 @@ class PassthroughMountTest {
         Path image = TestImages.randomRaw(dir, "disk.img", SIZE, 52);
         Path model = dir.resolve("model.img");
         Files.copy(image, model);
-        Random random = new Random(52);
         try (MountedImage m = MountedImage.mount(image, dir, "--format", "raw")) {
-            try (FileChannel mounted = FileChannel.open(m.disk(), StandardOpenOption.WRITE);
-                 FileChannel copy = FileChannel.open(model, StandardOpenOption.WRITE)) {
-                for (int i = 0; i < 200; i++) {
-                    int length = 1 + random.nextInt(i % 10 == 0 ? 1 << 20 : 70_000);
-                    long position = (long) (random.nextDouble() * (SIZE - length));
-                    byte[] data = new byte[length];
-                    random.nextBytes(data);
-                    RawMountTest.writeFully(mounted, ByteBuffer.wrap(data), position);
-                    RawMountTest.writeFully(copy, ByteBuffer.wrap(data), position);
-                }
-                mounted.force(true);
-            }
+            RawMountTest.writeTheSameAtRandom(m.disk(), model, SIZE, 52);
             Commands.run("dd", "if=/dev/zero", "of=" + m.disk(), "bs=4k", "count=8", "seek=77", "oflag=direct",
                     "conv=notrunc").assertSuccess();
             Commands.run("dd", "if=/dev/zero", "of=" + model, "bs=4k", "count=8", "seek=77", "conv=notrunc")

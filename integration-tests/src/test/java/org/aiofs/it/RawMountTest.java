@@ -139,6 +139,26 @@ class RawMountTest {
         assertEquals(1 << 20, Files.size(image));
     }
 
+    /**
+     * 200 writes of random bytes at random places of the first {@code size} bytes (1 byte to 70 KB,
+     * every tenth up to 1 MiB), the same to the mounted disk and to a plain copy, then fsync.
+     */
+    static void writeTheSameAtRandom(Path disk, Path model, long size, long seed) throws IOException {
+        Random random = new Random(seed);
+        try (FileChannel mounted = FileChannel.open(disk, StandardOpenOption.WRITE);
+             FileChannel copy = FileChannel.open(model, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 200; i++) {
+                int length = 1 + random.nextInt(i % 10 == 0 ? 1 << 20 : 70_000);
+                long position = (long) (random.nextDouble() * (size - length));
+                byte[] data = new byte[length];
+                random.nextBytes(data);
+                writeFully(mounted, ByteBuffer.wrap(data), position);
+                writeFully(copy, ByteBuffer.wrap(data), position);
+            }
+            mounted.force(true);
+        }
+    }
+
     static void writeFully(FileChannel ch, ByteBuffer data, long position) throws IOException {
         while (data.hasRemaining()) {
             position += ch.write(data, position);

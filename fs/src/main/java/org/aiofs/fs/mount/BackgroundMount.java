@@ -84,11 +84,10 @@ public final class BackgroundMount {
         try {
             line = firstLine.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            boolean stopped = server.getNow(null) != null && server.join().destroy();
             throw new MountException("the server did not come up within " + READY_TIMEOUT_SECONDS + " s"
-                    + (stopped ? "; stopped it" : "") + " (log: " + log + ")");
+                    + (stop(server) ? "; stopped it" : "") + " (log: " + log + ")");
         } catch (InterruptedException | ExecutionException e) {
-            server.thenAccept(ProcessHandle::destroy);
+            stop(server);
             throw new MountException("interrupted while waiting for the server");
         }
         if ("READY".equals(line) && MountTable.find(MountPaths.canonical(mountPoint)).isPresent()) {
@@ -106,6 +105,12 @@ public final class BackgroundMount {
             // read what the log holds so far
         }
         throw new MountException(ServerLogReading.failure(log));
+    }
+
+    /** Stops the server if it said which process it is; true if it was asked to end. */
+    private static boolean stop(CompletableFuture<ProcessHandle> server) {
+        ProcessHandle known = server.getNow(null);
+        return known != null && known.destroy();
     }
 
     /** The server's lines up to READY (notes shown on the terminal), or null if it ended before. */

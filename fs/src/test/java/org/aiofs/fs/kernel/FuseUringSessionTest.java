@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +58,7 @@ class FuseUringSessionTest {
         mnt = Files.createDirectory(dir.resolve("mnt"));
         mount = KernelMount.mount(mnt, KernelMountOptions.of("uring-test", true, List.of()), "/dev/fuse",
                 "fusermount3", dir);
-        connection = connectionOf(mnt);
+        connection = TestMounts.connectionOf(mnt);
         session = shortPayload == null
                 ? new KernelSession(fs, mount.channel(), "/dev/fuse", 2, PassthroughCandidate.refused("test"), true)
                 : KernelSession.withUring(fs, mount.channel(), "/dev/fuse", 2,
@@ -87,7 +85,7 @@ class FuseUringSessionTest {
             server.join(TimeUnit.SECONDS.toMillis(30));
             boolean stuck = server.isAlive();
             if (stuck) {
-                abortConnection();
+                TestMounts.abort(mnt, connection);
                 server.join(TimeUnit.SECONDS.toMillis(10));
             }
             mount.close();
@@ -119,7 +117,7 @@ class FuseUringSessionTest {
         start(true);
         assertEquals(Boolean.TRUE, uring().get("serving"), uring().toString());
         assertEquals(FuseUring.possibleCpus(), uring().get("queues"));
-        assertEquals(GatedImage.expected(8192), readByte(8192)); // served before the gate closes
+        assertEquals(GatedImage.expected(8192), TestMounts.readByte(mnt, 8192)); // served before the gate closes
         long before = ringRequests();
         assertTrue(before > 0, "no request came from the rings: " + uring());
         image.closeGate();
@@ -150,7 +148,7 @@ class FuseUringSessionTest {
                 "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
         try {
             assertTrue(image.awaitWaiting(8, 30), "only " + image.waitingNow() + " of 8 reads reached the image");
-            abortConnection();
+            TestMounts.abort(mnt, connection);
             assertTrue(fio.waitFor(30, TimeUnit.SECONDS), "fio hangs on the aborted connection");
             image.openGate();
             server.join(TimeUnit.SECONDS.toMillis(30));
@@ -168,7 +166,7 @@ class FuseUringSessionTest {
         assertEquals(Boolean.FALSE, u.get("serving"), u.toString());
         assertTrue(String.valueOf(u.get("reason")).contains("enable_uring is N"), u.toString());
         assertEquals(0, u.get("queues"), "no ring is made when the kernel will not offer it");
-        assertEquals(GatedImage.expected(4096 + 17), readByte(4096 + 17));
+        assertEquals(GatedImage.expected(4096 + 17), TestMounts.readByte(mnt, 4096 + 17));
     }
 
     /**
@@ -182,36 +180,7 @@ class FuseUringSessionTest {
         assertEquals(Boolean.FALSE, u.get("serving"), u.toString());
         assertTrue(String.valueOf(u.get("reason")).contains("the kernel refused REGISTER"), u.toString());
         assertTrue(String.valueOf(u.get("reason")).contains("Invalid argument"), u.toString());
-        assertEquals(GatedImage.expected(12345), readByte(12345));
+        assertEquals(GatedImage.expected(12345), TestMounts.readByte(mnt, 12345));
         assertEquals(0L, ringRequests(), "no request may come from refused entries");
-    }
-
-    private byte readByte(long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(mnt.resolve("disk.raw"))) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            return b.get(0);
-        }
-    }
-
-    private static String connectionOf(Path mountPoint) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            if (f[4].equals(mountPoint.toString())) {
-                return f[2].split(":")[1];
-            }
-        }
-        throw new IOException(mountPoint + " is not mounted");
-    }
-
-    /** Through the FUSE control file system when mounted, else umount2(MNT_FORCE | MNT_DETACH), which aborts too. */
-    private void abortConnection() throws IOException {
-        Path abort = Path.of("/sys/fs/fuse/connections", connection, "abort");
-        if (Files.exists(abort)) {
-            Files.writeString(abort, "1");
-        } else if (org.aiofs.aio.nativeio.Native.libc().umount2(mnt.toString(), 1 | 2) != 0) {
-            throw new IOException("umount2(MNT_FORCE | MNT_DETACH) of " + mnt + " failed: errno "
-                    + org.aiofs.aio.nativeio.Native.errno());
-        }
     }
 }

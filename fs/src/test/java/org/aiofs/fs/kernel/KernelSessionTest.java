@@ -55,7 +55,7 @@ class KernelSessionTest {
         mnt = Files.createDirectory(dir.resolve("mnt"));
         mount = KernelMount.mount(mnt, KernelMountOptions.of("gated-test", !writableMount, List.of()),
                 "/dev/fuse", "fusermount3", dir);
-        connection = connectionOf(mnt);
+        connection = TestMounts.connectionOf(mnt);
         session = new KernelSession(fs, mount.channel(), "/dev/fuse", READERS, faults);
         server = new Thread(() -> {
             try {
@@ -79,7 +79,7 @@ class KernelSessionTest {
         server.join(TimeUnit.SECONDS.toMillis(30));
         boolean stuck = server.isAlive();
         if (stuck) {
-            abortConnection();
+            TestMounts.abort(mnt, connection);
             server.join(TimeUnit.SECONDS.toMillis(10));
         }
         mount.close();
@@ -156,7 +156,7 @@ class KernelSessionTest {
             image.openGate();
             dd.destroyForcibly();
         }
-        assertEquals(GatedImage.expected(12345), readByte(12345), "the mount serves after the interrupt");
+        assertEquals(GatedImage.expected(12345), TestMounts.readByte(mnt, 12345), "the mount serves after the interrupt");
     }
 
     /** A request nothing here serves (CREATE, then MKNOD) is answered ENOSYS and named; the mount serves on. */
@@ -172,7 +172,7 @@ class KernelSessionTest {
         assertTrue(session.describe().get("unserved_opcodes").toString().contains("CREATE"),
                 session.describe().toString());
         image.openGate();
-        assertEquals(GatedImage.expected(777), readByte(777));
+        assertEquals(GatedImage.expected(777), TestMounts.readByte(mnt, 777));
     }
 
     /**
@@ -199,16 +199,9 @@ class KernelSessionTest {
         assertTrue(said.contains("Input/output error"), said);
         assertEquals(1L, session.describe().get("rejected_replies"));
         image.openGate();
-        assertEquals(GatedImage.expected(4096), readByte(4096));
+        assertEquals(GatedImage.expected(4096), TestMounts.readByte(mnt, 4096));
     }
 
-    private byte readByte(long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(mnt.resolve("disk.raw"))) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            return b.get(0);
-        }
-    }
 
     /** Polls a condition the kernel brings about on its own, until a deadline. */
     private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
@@ -220,21 +213,5 @@ class KernelSessionTest {
             Thread.sleep(10);
         }
         return condition.getAsBoolean();
-    }
-
-    /** The FUSE connection number of a mount (the minor of its device, as mountinfo gives it). */
-    private static String connectionOf(Path mountPoint) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            if (f[4].equals(mountPoint.toString())) {
-                return f[2].split(":")[1];
-            }
-        }
-        throw new IOException(mountPoint + " is not mounted");
-    }
-
-    /** A session that did not end: abort its connection so that nothing stays hung. */
-    private void abortConnection() throws IOException {
-        Files.writeString(Path.of("/sys/fs/fuse/connections", connection, "abort"), "1");
     }
 }

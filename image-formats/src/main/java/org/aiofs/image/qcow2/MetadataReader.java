@@ -47,10 +47,10 @@ public final class MetadataReader {
      */
     public <T> T readDecoded(long offset, int length, String what, Function<ByteBuffer, T> decode)
             throws IOException {
-        ByteBuffer scratch = SCRATCH.get();
         if (length > SCRATCH_MAX) {
             return decode.apply(read(offset, length, what));
         }
+        ByteBuffer scratch = SCRATCH.get();
         if (scratch == null || scratch.capacity() < length) {
             scratch = ByteBuffer.allocateDirect(length);
         }
