@@ -19,8 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(NoMountLeftBehind.class)
 class ServerMemoryTest {
-    /** The JVM itself (~70 MiB), its heap bound (cache + 96 MiB) and some room for what glibc keeps. */
-    private static final long LIMIT = 384L << 20;
+    /**
+     * The JVM itself (~70 MiB), the cache, the young generation and the evicted tables waiting
+     * for a collection, and room for this machine's spread: measured peaks 164-189 MiB (with
+     * an uncapped young generation and glibc untrimmed, 241-252 MiB).
+     */
+    private static final long LIMIT = 256L << 20;
 
     @TempDir
     Path dir;
