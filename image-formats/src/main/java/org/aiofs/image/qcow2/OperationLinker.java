@@ -75,8 +75,9 @@ final class OperationLinker {
         try {
             guard.usable();
             CompletableFuture<Void> busy = inFlight.overlapping(from, to);
-            if (busy == null && dirty.bytes() + refcounts.dirtyBytes() >= waitAtBytes) {
-                busy = committer.request();
+            long waiting = dirty.bytes() + refcounts.dirtyBytes();
+            if (busy == null && waiting > 0 && waiting >= waitAtBytes) {
+                busy = committer.request(); // with nothing waiting a commit frees nothing: planning goes on
             }
             if (busy != null) {
                 return busy;
