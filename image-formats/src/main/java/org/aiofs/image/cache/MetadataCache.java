@@ -20,6 +20,11 @@ import java.util.List;
  * <p>Entries are keyed by a {@link #space space} (one per file and kind of metadata: two
  * snapshots of one image share the L2 tables they share on disk) and an offset. A space
  * may have its own cap inside the budget (inflated clusters must not push out the tables).
+ *
+ * <p>A space may take back the values the cache drops while nobody holds them ({@link
+ * Recycler}), as QEMU's cache reuses its slots: a table read into a recycled value costs no
+ * allocation, where a large image under random I/O otherwise turns every miss into 64 KiB of
+ * garbage for the collector.
  */
 public final class MetadataCache {
     /**
@@ -39,6 +44,16 @@ public final class MetadataCache {
         T load(long offset) throws IOException;
     }
 
+    /**
+     * Takes back a value the cache dropped unpinned (evicted, invalidated, replaced, or loaded
+     * twice in a race): nobody holds it, so its storage may serve the next load. Called with
+     * the cache's lock held: keep it short.
+     */
+    @FunctionalInterface
+    public interface Recycler<T> {
+        void recycle(T value);
+    }
+
     private record Key(int space, long offset) {
     }
 
@@ -46,11 +61,13 @@ public final class MetadataCache {
     private static final class Space {
         final String name;
         final long capBytes;
+        final Recycler<Object> recycler;
         long usedBytes;
 
-        Space(String name, long capBytes) {
+        Space(String name, long capBytes, Recycler<Object> recycler) {
             this.name = name;
             this.capBytes = capBytes;
+            this.recycler = recycler;
         }
     }
 
@@ -77,7 +94,14 @@ public final class MetadataCache {
 
     /** A new key space whose unpinned entries are evicted once they hold more than {@code capBytes}. */
     public synchronized int space(String name, long capBytes) {
-        spaces.add(new Space(name, capBytes));
+        spaces.add(new Space(name, capBytes, null));
+        return spaces.size() - 1;
+    }
+
+    /** A new key space whose dropped values go back to {@code recycler}. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T extends Sized> int space(String name, Recycler<T> recycler) {
+        spaces.add(new Space(name, budgetBytes, (Recycler<Object>) (Recycler<?>) recycler));
         return spaces.size() - 1;
     }
 
@@ -94,6 +118,7 @@ public final class MetadataCache {
             Entry<T> raced = (Entry<T>) entries.get(key);
             if (raced != null) {
                 raced.pins++;
+                recycle(space, value);
                 return raced;
             }
             Entry<T> fresh = new Entry<>(this, key, value, 1);
@@ -110,7 +135,11 @@ public final class MetadataCache {
     /** A value made in memory (a new table): replaces whatever was cached there, returned pinned. */
     public synchronized <T extends Sized> Entry<T> insertPinned(int space, long offset, T value) {
         Key key = new Key(space, offset);
+        Entry<?> old = entries.get(key);
         remove(key);
+        if (old != null && old.pins == 0) {
+            recycle(space, old.value);
+        }
         Entry<T> e = new Entry<>(this, key, value, 1);
         insert(e);
         return e;
@@ -129,6 +158,7 @@ public final class MetadataCache {
         Entry<?> e = entries.get(new Key(space, offset));
         if (e != null && e.pins == 0) {
             remove(e.key);
+            recycle(space, e.value);
         }
     }
 
@@ -180,7 +210,15 @@ public final class MetadataCache {
                 it.remove();
                 account(e);
                 evictions++;
+                recycle(e.key.space(), e.value);
             }
+        }
+    }
+
+    private void recycle(int space, Object value) {
+        Recycler<Object> recycler = spaces.get(space).recycler;
+        if (recycler != null) {
+            recycler.recycle(value);
         }
     }
 

@@ -20,7 +20,13 @@ public final class L2Table implements MetadataCache.Sized {
 
     /** Decodes a whole cluster (big-endian). */
     public static L2Table decode(ByteBuffer cluster, boolean extended) {
-        long[] words = new long[cluster.remaining() / 8];
+        return decode(cluster, extended, null);
+    }
+
+    /** Decodes a whole cluster into {@code storage} when it fits exactly (a dropped table's), else into new words. */
+    static L2Table decode(ByteBuffer cluster, boolean extended, long[] storage) {
+        int n = cluster.remaining() / 8;
+        long[] words = storage != null && storage.length == n ? storage : new long[n];
         int base = cluster.position();
         for (int i = 0; i < words.length; i++) {
             words[i] = cluster.getLong(base + i * 8);
@@ -31,6 +37,11 @@ public final class L2Table implements MetadataCache.Sized {
     /** A table of zero entries (a new table for a part of the disk that had none). */
     public static L2Table empty(int clusterSize, boolean extended) {
         return new L2Table(new long[clusterSize / 8], extended);
+    }
+
+    /** The words, for reuse once the cache dropped this table (see {@link L2Tables}). */
+    long[] storage() {
+        return words;
     }
 
     public L2Table copy() {

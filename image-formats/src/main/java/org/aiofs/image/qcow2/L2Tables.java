@@ -1,6 +1,7 @@
 package org.aiofs.image.qcow2;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 
 import org.aiofs.image.ImageException;
 import org.aiofs.image.cache.MetadataCache;
@@ -8,9 +9,12 @@ import org.aiofs.image.cache.MetadataCache;
 /**
  * The L2 tables of one image file in the mount's metadata cache: a table not cached is
  * read and checked (aligned, inside the file) on first use. The active disk and every
- * snapshot of the file share them, as they share them on disk.
+ * snapshot of the file share them, as they share them on disk. A table the cache drops
+ * leaves its words for the next table read (a few kept), so a miss allocates nothing.
  */
 final class L2Tables {
+    private static final int SPARE_TABLES = 8;
+
     private final String image;
     private final MetadataCache cache;
     private final int space;
@@ -18,11 +22,13 @@ final class L2Tables {
     private final int clusterSize;
     private final boolean extended;
     private final MetadataCache.Loader<L2Table> loader;
+    /** Words of dropped tables, for the next loads: enough for the loads running at once. */
+    private final ArrayDeque<long[]> spare = new ArrayDeque<>();
 
     L2Tables(String image, MetadataCache cache, MetadataReader reader, Qcow2Header header) {
         this.image = image;
         this.cache = cache;
-        this.space = cache.space(image + " L2 tables");
+        this.space = cache.space(image + " L2 tables", this::keepSpare);
         this.reader = reader;
         this.clusterSize = header.clusterSize();
         this.extended = header.extendedL2();
@@ -64,6 +70,17 @@ final class L2Tables {
             throw ImageException.corrupt(image, "L2 table at 0x" + Long.toHexString(offset)
                     + " lies beyond the end of the file (" + fileSize + " bytes)");
         }
-        return reader.readDecoded(offset, clusterSize, "L2 table", b -> L2Table.decode(b, extended));
+        long[] storage = takeSpare();
+        return reader.readDecoded(offset, clusterSize, "L2 table", b -> L2Table.decode(b, extended, storage));
+    }
+
+    private synchronized void keepSpare(L2Table dropped) {
+        if (spare.size() < SPARE_TABLES) {
+            spare.push(dropped.storage());
+        }
+    }
+
+    private synchronized long[] takeSpare() {
+        return spare.poll();
     }
 }

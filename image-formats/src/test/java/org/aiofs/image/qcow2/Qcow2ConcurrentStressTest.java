@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.aiofs.aio.Futures;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.EngineTestBase;
+import org.aiofs.image.cache.MetadataCache;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.testing.Qemu;
 import org.junit.jupiter.api.Timeout;
@@ -38,6 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * readers check that each word they get belongs where they read it and is no older than
  * the newest version completed before the read began (and no newer than the newest begun).
  * At the end QEMU judges: `qemu-img check` clean, `qemu-img compare` equal to the model.
+ * The "tiny-cache" kinds run with a metadata cache of one byte: every table and refcount block
+ * is dropped as soon as nobody holds it, and read again into a dropped table's storage.
  */
 class Qcow2ConcurrentStressTest extends EngineTestBase {
     private static final int WRITERS = 4;
@@ -54,10 +57,11 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
     private AtomicIntegerArray started;
 
     @ParameterizedTest
-    @ValueSource(strings = {"64k", "extended-l2", "4k-snapshot"})
+    @ValueSource(strings = {"64k", "extended-l2", "4k-snapshot", "64k-tiny-cache", "4k-snapshot-tiny-cache"})
     @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void readersAndAllocatingWritersAgreeWithTheModel(String kind) throws Exception {
-        cs = kind.equals("4k-snapshot") ? 4096 : 65536;
+        boolean snapshot = kind.startsWith("4k-snapshot");
+        cs = snapshot ? 4096 : 65536;
         long size = (long) (CLUSTERS + 1 + CHURN) * cs;
         published = new AtomicIntegerArray(WRITERS * CLUSTERS);
         started = new AtomicIntegerArray(WRITERS * CLUSTERS);
@@ -66,8 +70,9 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         String options = "cluster_size=" + cs + (kind.equals("extended-l2") ? ",extended_l2=on" : "");
         Qemu.img(dir, "create", "-f", "qcow2", "-o", options, "-b", "base.raw", "-F", "raw", "s.qcow2",
                 String.valueOf(size));
-        ImageOpener opener = new ImageOpener(engine);
-        if (kind.equals("4k-snapshot")) {
+        MetadataCache cache = new MetadataCache(kind.endsWith("tiny-cache") ? 1 : MetadataCache.DEFAULT_BYTES);
+        ImageOpener opener = new ImageOpener(engine).withMetadataCache(cache);
+        if (snapshot) {
             // half the slices at version 1 and an internal snapshot: their clusters and tables are shared
             try (BlockImage img = opener.open(dir.resolve("s.qcow2"), "qcow2", false)) {
                 for (int k = 0; k < CLUSTERS / 2; k++) {
@@ -117,6 +122,9 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
             assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
         }
         assertNull(readerFailure.get());
+        if (kind.endsWith("tiny-cache")) {
+            assertTrue(cache.evictions() >= WRITERS * WRITES_PER_WRITER, "evictions: " + cache.evictions());
+        }
         Path model = dir.resolve("model.raw");
         writeModel(model, size, churn);
         Qemu.img(dir, "check", "s.qcow2");
