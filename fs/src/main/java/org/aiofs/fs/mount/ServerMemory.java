@@ -13,9 +13,9 @@ import org.aiofs.aio.nbd.NbdClient;
  * and the server's own working set; an NBD export adds its write log (unflushed writes kept
  * for replay after a reconnect). Reaching a bound costs a collection, not a request.
  *
- * <p>Two more options halve what the server keeps beyond its live data (measured: 50,000 random
- * writes into a 1 TiB qcow2, where nearly every write reads an L2 table and evicts another:
- * 214 MiB resident afterwards without them, 142 with them, at the same write rate). The young
+ * <p>Two more options cut what the server holds by a third (measured: 50,000 random writes into
+ * a 1 TiB qcow2, where nearly every write reads an L2 table and evicts another: 214 MiB
+ * resident afterwards without them, 142 with them, at the same write rate). The young
  * generation is capped ({@link #YOUNG}): left to itself it grows to a third of the heap, all of
  * it touched between collections. And glibc is asked to hand back the memory the JIT compiler
  * and the native calls freed ({@link #TRIM_INTERVAL_MS}), tens of MiB it otherwise keeps in
