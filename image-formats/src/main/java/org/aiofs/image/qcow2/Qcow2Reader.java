@@ -54,6 +54,11 @@ final class Qcow2Reader {
         this.inflated = inflated;
     }
 
+    /** Whether a part of the disk this image does not map reads from a backing image (else as zeroes). */
+    boolean hasBacking() {
+        return backing != null;
+    }
+
     /** The I/O of one read, mapped: host requests (with what to do when each completes) and backing reads. */
     static final class Plan {
         private final List<IoRequest> batch = new ArrayList<>();

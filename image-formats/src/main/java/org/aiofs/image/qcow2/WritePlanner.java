@@ -15,7 +15,9 @@ import org.aiofs.image.ImageException;
  * (allocated, COPIED) and no metadata changes; else a cluster is chosen (kept, or newly
  * counted), the untouched part of the allocation unit is read for copy-on-write, and the
  * new L2 entry is prepared for linking once the data is written. With extended L2 only
- * the touched subclusters are written; the others keep reading from the backing file.
+ * the touched subclusters are written; the others keep reading from the backing file. A new
+ * cluster past the file's end, under a part of the disk that reads as zeroes (no backing
+ * file), gets only its data written, as QEMU zeroes such a cluster without writing it.
  */
 final class WritePlanner {
     private static final long ALL_SUBCLUSTERS = 0xffff_ffffL;
@@ -119,6 +121,17 @@ final class WritePlanner {
             if (!keepHost && !external && s1 < ClusterGeometry.SUBCLUSTERS - 1) {
                 // the file must reach the end of the cluster even where nothing is written yet
                 op.write(dataWrite(host + cs - 1, ByteBuffer.allocateDirect(1)));
+            }
+        } else if (!keepHost && !external && kind == L2Entry.Kind.UNALLOCATED && !reader.hasBacking()
+                && host >= dataFile.size()) {
+            // a new cluster past the file's end: what the write leaves untouched reads as zeroes
+            // already (nothing ever wrote there), so only the data is written, and the file is
+            // made to reach the cluster's end
+            writeFrom = from;
+            writeTo = to;
+            bitmap = 0; // extended L2 took the branch above
+            if (to < gc + cs) {
+                op.write(dataWrite(host + cs - 1, ReadBuffers.zeroes(1)));
             }
         } else {
             writeFrom = gc;

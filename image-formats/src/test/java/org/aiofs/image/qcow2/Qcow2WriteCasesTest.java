@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +47,47 @@ class Qcow2WriteCasesTest extends EngineTestBase {
         assertTrue(map.contains("{\"start\":0,\"length\":4096,\"depth\":1,"), map);
         Qemu.img(dir, "check", "x.qcow2");
         Qemu.io(dir.resolve("x.qcow2"), "qcow2", "read -P 1 0 4100", "read -P 1 4110 1044466");
+    }
+
+    /**
+     * A new cluster past the file's end gets only its data: the rest reads as zeroes without
+     * being written, and the file reaches the cluster's end. A cluster freed inside the file and
+     * allocated again is written whole, so what it held before never shows.
+     */
+    @Test
+    void newClustersPastTheEndGetOnlyTheirData() throws Exception {
+        Qemu.img(dir, "create", "-f", "qcow2", "n.qcow2", "4M");
+        Qemu.io(dir.resolve("n.qcow2"), "qcow2", "write -P 9 1M 64k");
+        String before = map("n.qcow2");
+        Matcher old = Pattern.compile("\\{\"start\":1048576,[^}]*\"offset\":(\\d+)").matcher(before);
+        assertTrue(old.find(), before);
+        Qemu.img(dir, "snapshot", "-c", "s", "n.qcow2");
+        Qemu.io(dir.resolve("n.qcow2"), "qcow2", "write -P 0 1M 64k"); // copied: the 9s stay the snapshot's
+        // and their cluster is free, inside the file, the 9s still in it (not discarded)
+        Qemu.img(dir, "snapshot", "--image-opts", "-d", "s",
+                "driver=qcow2,pass-discard-snapshot=off,file.driver=file,file.filename=n.qcow2");
+        try (BlockImage img = openWritable("n.qcow2")) {
+            Futures.await(img.write((2 << 20) + 8192, WriteWorkload.pattern(4096, 5)));
+            for (int k = 0; k < 16; k++) {
+                Futures.await(img.write((3L << 20) + k * 65536L + 4096, WriteWorkload.pattern(4096, 6)));
+            }
+        }
+        String after = map("n.qcow2");
+        assertTrue(after.contains("\"offset\":" + old.group(1) + "}"), "the freed cluster at " + old.group(1)
+                + " (which held 9s) is allocated again: " + after);
+        Qemu.img(dir, "check", "n.qcow2");
+        List<String> zeroes = new ArrayList<>(List.of("read -P 0 1M 1M", "read -P 0 2M 8k", "read -P 0 2109440 53248"));
+        for (int k = 0; k < 16; k++) {
+            long cluster = (3L << 20) + k * 65536L;
+            zeroes.add("read -P 0 " + cluster + " 4096");
+            zeroes.add("read -P 0 " + (cluster + 8192) + " 57344");
+        }
+        Qemu.io(dir.resolve("n.qcow2"), "qcow2", zeroes.toArray(String[]::new));
+        long size = Files.size(dir.resolve("n.qcow2"));
+        assertEquals(0, size % 65536, "the file ends at a cluster's end");
+        long allocated = Long.parseLong(Tool.ok(dir, "stat", "-c", "%b", "n.qcow2").trim()) * 512;
+        // most of the 16 new clusters lie past the file's end: at least 8 of them keep 56 KiB unwritten
+        assertTrue(allocated <= size - 8 * 57344, allocated + " bytes on disk of " + size);
     }
 
     /** A partial write into a compressed cluster: decompressed, rewritten elsewhere, the compressed sectors released. */
