@@ -93,15 +93,18 @@ public final class MetadataCache {
     }
 
     /** A new key space whose unpinned entries are evicted once they hold more than {@code capBytes}. */
-    public synchronized int space(String name, long capBytes) {
-        spaces.add(new Space(name, capBytes, null));
-        return spaces.size() - 1;
+    public int space(String name, long capBytes) {
+        return addSpace(new Space(name, capBytes, null));
     }
 
     /** A new key space whose dropped values go back to {@code recycler}. */
     @SuppressWarnings("unchecked")
-    public synchronized <T extends Sized> int space(String name, Recycler<T> recycler) {
-        spaces.add(new Space(name, budgetBytes, (Recycler<Object>) (Recycler<?>) recycler));
+    public <T extends Sized> int space(String name, Recycler<T> recycler) {
+        return addSpace(new Space(name, budgetBytes, (Recycler<Object>) (Recycler<?>) recycler));
+    }
+
+    private synchronized int addSpace(Space space) {
+        spaces.add(space);
         return spaces.size() - 1;
     }
 
@@ -135,8 +138,7 @@ public final class MetadataCache {
     /** A value made in memory (a new table): replaces whatever was cached there, returned pinned. */
     public synchronized <T extends Sized> Entry<T> insertPinned(int space, long offset, T value) {
         Key key = new Key(space, offset);
-        Entry<?> old = entries.get(key);
-        remove(key);
+        Entry<?> old = remove(key);
         if (old != null && old.pins == 0) {
             recycle(space, old.value);
         }
@@ -186,11 +188,13 @@ public final class MetadataCache {
         peakBytes = Math.max(peakBytes, usedBytes);
     }
 
-    private void remove(Key key) {
+    /** The entry that was at {@code key}, now out of the cache, or null. */
+    private Entry<?> remove(Key key) {
         Entry<?> old = entries.remove(key);
         if (old != null) {
             account(old);
         }
+        return old;
     }
 
     private void account(Entry<?> removed) {

@@ -75,7 +75,7 @@ final class OperationLinker {
         try {
             guard.usable();
             CompletableFuture<Void> busy = inFlight.overlapping(from, to);
-            long waiting = dirty.bytes() + refcounts.dirtyBytes();
+            long waiting = bytesAwaitingCommit();
             if (busy == null && waiting > 0 && waiting >= waitAtBytes) {
                 busy = committer.request(); // with nothing waiting a commit frees nothing: planning goes on
             }
@@ -126,8 +126,7 @@ final class OperationLinker {
             if (outcome == null) {
                 guard.usable(); // after an earlier failure nothing is linked any more
                 op.link(map, inFlight, external);
-                commit = dirty.linkedOperations() >= MAX_OPERATIONS
-                        || dirty.bytes() + refcounts.dirtyBytes() >= commitAtBytes;
+                commit = dirty.linkedOperations() >= MAX_OPERATIONS || bytesAwaitingCommit() >= commitAtBytes;
             } else {
                 op.abandon(inFlight);
             }
@@ -146,6 +145,11 @@ final class OperationLinker {
             committer.request();
         }
         return outcome == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(outcome);
+    }
+
+    /** Changed tables and blocks not yet committed; under the lock. */
+    private long bytesAwaitingCommit() {
+        return dirty.bytes() + refcounts.dirtyBytes();
     }
 
     private static Throwable withoutWrappers(Throwable t) {

@@ -119,19 +119,17 @@ final class WritePlanner {
             long mask = ((1L << (s1 + 1)) - 1) & ~((1L << s0) - 1);
             bitmap = (bitmap | mask) & ~(mask << 32);
             if (!keepHost && !external && s1 < ClusterGeometry.SUBCLUSTERS - 1) {
-                // the file must reach the end of the cluster even where nothing is written yet
-                op.write(dataWrite(host + cs - 1, ByteBuffer.allocateDirect(1)));
+                reachClusterEnd(op, host);
             }
         } else if (!keepHost && !external && kind == L2Entry.Kind.UNALLOCATED && !reader.hasBacking()
                 && host >= dataFile.size()) {
             // a new cluster past the file's end: what the write leaves untouched reads as zeroes
-            // already (nothing ever wrote there), so only the data is written, and the file is
-            // made to reach the cluster's end
+            // already (nothing ever wrote there), so only the data is written
             writeFrom = from;
             writeTo = to;
             bitmap = 0; // extended L2 took the branch above
             if (to < gc + cs) {
-                op.write(dataWrite(host + cs - 1, ReadBuffers.zeroes(1)));
+                reachClusterEnd(op, host);
             }
         } else {
             writeFrom = gc;
@@ -166,6 +164,11 @@ final class WritePlanner {
             int zeroFrom = (int) (Math.max(viewEnd, to) - unitFrom);
             ReadBuffers.zero(unit.slice(zeroFrom, unit.limit() - zeroFrom)); // not a reused buffer's bytes
         }
+    }
+
+    /** The file must reach the end of a new cluster even where nothing is written yet: its last byte, a zero. */
+    private void reachClusterEnd(ClusterOperation op, long host) throws ImageException {
+        op.write(dataWrite(host + geometry.clusterSize() - 1, ReadBuffers.zeroes(1)));
     }
 
     private IoRequest.Write dataWrite(long host, ByteBuffer data) throws ImageException {
