@@ -1,22 +1,15 @@
 package org.aiofs.fs.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.aiofs.fs.ImageFileSystem;
-import org.aiofs.fs.layout.MountLayout;
-import org.aiofs.fs.mount.FuseUnmount;
 import org.aiofs.testing.FuseUringSwitch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,20 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * parameter off the /dev/fuse readers serve. Needs root, /dev/fuse and Linux 6.14+.
  */
 class FuseUringSessionTest {
-    private static final long SIZE = 64L << 20;
-
     @TempDir
     Path dir;
 
     private FuseUringSwitch parameter;
+    private GatedSession gated;
     private GatedImage image;
-    private ImageFileSystem fs;
-    private KernelMount mount;
-    private KernelSession session;
-    private Thread server;
-    private volatile Throwable serverFailure;
     private Path mnt;
-    private String connection;
+    private KernelSession session;
 
     private void start(boolean enableUring) throws Exception {
         start(enableUring, null);
@@ -53,45 +40,22 @@ class FuseUringSessionTest {
     private void start(boolean enableUring, Integer shortPayload) throws Exception {
         assumeTrue(FuseUringSwitch.exists(), "this kernel has no FUSE over io_uring");
         parameter = FuseUringSwitch.set(enableUring); // read by the kernel at INIT: set before the mount
-        image = new GatedImage(SIZE);
-        fs = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        mount = KernelMount.mount(mnt, KernelMountOptions.of("uring-test", true, List.of()), "/dev/fuse",
-                "fusermount3", dir);
-        connection = TestMounts.connectionOf(mnt);
-        session = shortPayload == null
-                ? new KernelSession(fs, mount.channel(), "/dev/fuse", 2, PassthroughCandidate.refused("test"), true)
-                : KernelSession.withUring(fs, mount.channel(), "/dev/fuse", 2,
-                        maxData -> FuseUring.prepare(maxData, maxData - shortPayload, mount.channel()));
-        server = new Thread(() -> {
-            try {
-                session.serve();
-            } catch (Throwable t) {
-                serverFailure = t;
-            }
-        }, "test-fuse-server");
-        server.start();
-        assertTrue(session.initialized().await(20, TimeUnit.SECONDS), "INIT was not answered");
+        gated = new GatedSession(dir, "uring-test", true, (fs, channel) -> shortPayload == null
+                ? new KernelSession(fs, channel, "/dev/fuse", 2, PassthroughCandidate.refused("test"), true)
+                : KernelSession.withUring(fs, channel, "/dev/fuse", 2,
+                        maxData -> FuseUring.prepare(maxData, maxData - shortPayload, channel)));
+        image = gated.image;
+        mnt = gated.mnt;
+        session = gated.session;
+        gated.awaitInit();
     }
 
     @AfterEach
     void stop() throws Exception {
         try {
-            if (image == null) {
-                return;
+            if (gated != null) {
+                gated.close();
             }
-            image.openGate();
-            FuseUnmount.run(mnt, true);
-            server.join(TimeUnit.SECONDS.toMillis(30));
-            boolean stuck = server.isAlive();
-            if (stuck) {
-                TestMounts.abort(mnt, connection);
-                server.join(TimeUnit.SECONDS.toMillis(10));
-            }
-            mount.close();
-            fs.close();
-            assertFalse(stuck, "the session did not end after the unmount");
-            assertNull(serverFailure, "the session failed");
         } finally {
             if (parameter != null) {
                 parameter.close();
@@ -121,9 +85,7 @@ class FuseUringSessionTest {
         long before = ringRequests();
         assertTrue(before > 0, "no request came from the rings: " + uring());
         image.closeGate();
-        Process fio = new ProcessBuilder("fio", "--name=queue", "--filename=" + mnt.resolve("disk.raw"),
-                "--rw=randread", "--bs=4k", "--direct=1", "--ioengine=libaio", "--iodepth=16", "--number_ios=16",
-                "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
+        Process fio = TestMounts.directReads(mnt, 16);
         try {
             assertTrue(image.awaitWaiting(16, 30), "only " + image.waitingNow() + " of fio's 16 queued reads"
                     + " reached the image at once");
@@ -143,16 +105,13 @@ class FuseUringSessionTest {
         start(true);
         assertEquals(Boolean.TRUE, uring().get("serving"), uring().toString());
         image.closeGate();
-        Process fio = new ProcessBuilder("fio", "--name=queue", "--filename=" + mnt.resolve("disk.raw"),
-                "--rw=randread", "--bs=4k", "--direct=1", "--ioengine=libaio", "--iodepth=8", "--number_ios=8",
-                "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
+        Process fio = TestMounts.directReads(mnt, 8);
         try {
             assertTrue(image.awaitWaiting(8, 30), "only " + image.waitingNow() + " of 8 reads reached the image");
-            TestMounts.abort(mnt, connection);
+            gated.abort();
             assertTrue(fio.waitFor(30, TimeUnit.SECONDS), "fio hangs on the aborted connection");
             image.openGate();
-            server.join(TimeUnit.SECONDS.toMillis(30));
-            assertFalse(server.isAlive(), "the session did not end after the abort");
+            assertTrue(gated.ends(30), "the session did not end after the abort");
         } finally {
             image.openGate();
             fio.destroyForcibly();

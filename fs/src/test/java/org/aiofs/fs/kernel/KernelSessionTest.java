@@ -2,14 +2,11 @@ package org.aiofs.fs.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
-import org.aiofs.fs.ImageFileSystem;
-import org.aiofs.fs.layout.MountLayout;
-import org.aiofs.fs.mount.FuseUnmount;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,57 +29,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KernelSessionTest {
     private static final int READERS = 4;
-    private static final long SIZE = 64L << 20;
 
     @TempDir
     Path dir;
 
+    private GatedSession gated;
     private GatedImage image;
-    private ImageFileSystem fs;
-    private KernelMount mount;
-    private KernelSession session;
-    private Thread server;
-    private volatile Throwable serverFailure;
     private Path mnt;
-    private String connection;
+    private KernelSession session;
 
     private void start(boolean writableMount, UnaryOperator<RequestHandler> faults) throws Exception {
-        image = new GatedImage(SIZE);
-        fs = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        mount = KernelMount.mount(mnt, KernelMountOptions.of("gated-test", !writableMount, List.of()),
-                "/dev/fuse", "fusermount3", dir);
-        connection = TestMounts.connectionOf(mnt);
-        session = new KernelSession(fs, mount.channel(), "/dev/fuse", READERS, faults);
-        server = new Thread(() -> {
-            try {
-                session.serve();
-            } catch (Throwable t) {
-                serverFailure = t;
-            }
-        }, "test-fuse-server");
-        server.start();
-        assertTrue(session.initialized().await(20, TimeUnit.SECONDS), "INIT was not answered");
+        gated = new GatedSession(dir, "gated-test", !writableMount,
+                (fs, channel) -> new KernelSession(fs, channel, "/dev/fuse", READERS, faults));
+        image = gated.image;
+        mnt = gated.mnt;
+        session = gated.session;
+        gated.awaitInit();
         image.closeGate();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (image == null) {
-            return;
+        if (gated != null) {
+            gated.close();
         }
-        image.openGate();
-        FuseUnmount.run(mnt, true);
-        server.join(TimeUnit.SECONDS.toMillis(30));
-        boolean stuck = server.isAlive();
-        if (stuck) {
-            TestMounts.abort(mnt, connection);
-            server.join(TimeUnit.SECONDS.toMillis(10));
-        }
-        mount.close();
-        fs.close();
-        assertTrue(!stuck, "the session did not end after the unmount");
-        assertNull(serverFailure, "the session failed");
     }
 
     /** Sixteen threads each read: all sixteen requests wait in the image, served by four reader threads. */
@@ -123,9 +90,7 @@ class KernelSessionTest {
     @Test
     void oneQueueOfSixteenDirectReadsReachesTheImageAtOnce() throws Exception {
         start(false, UnaryOperator.identity());
-        Process fio = new ProcessBuilder("fio", "--name=queue", "--filename=" + mnt.resolve("disk.raw"),
-                "--rw=randread", "--bs=4k", "--direct=1", "--ioengine=libaio", "--iodepth=16", "--number_ios=16",
-                "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
+        Process fio = TestMounts.directReads(mnt, 16);
         try {
             assertTrue(image.awaitWaiting(16, 30), "only " + image.waitingNow() + " of fio's 16 queued reads"
                     + " reached the image at once");

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 
 import org.aiofs.aio.nativeio.Native;
 
-/** What the session tests do to the mount they serve: read a byte of disk.raw, find and abort its connection. */
+/**
+ * What the session tests do to the mount they serve: read a byte of disk.raw, queue direct
+ * reads on it, find and abort its connection.
+ */
 final class TestMounts {
     private static final int MNT_FORCE_DETACH = 1 | 2;
 
@@ -21,6 +24,13 @@ final class TestMounts {
             ch.read(b, offset);
             return b.get(0);
         }
+    }
+
+    /** fio with one queue of {@code depth} 4 KiB O_DIRECT reads (libaio) on disk.raw, each sent once. */
+    static Process directReads(Path mnt, int depth) throws IOException {
+        return new ProcessBuilder("fio", "--name=queue", "--filename=" + mnt.resolve("disk.raw"), "--rw=randread",
+                "--bs=4k", "--direct=1", "--ioengine=libaio", "--iodepth=" + depth, "--number_ios=" + depth,
+                "--size=16M", "--norandommap", "--output=/dev/null").redirectErrorStream(true).start();
     }
 
     /** The FUSE connection number of a mount (the minor of its device, as mountinfo gives it). */
