@@ -121,13 +121,14 @@ final class WritePlanner {
             if (!keepHost && !external && s1 < ClusterGeometry.SUBCLUSTERS - 1) {
                 reachClusterEnd(op, host);
             }
-        } else if (!keepHost && !external && kind == L2Entry.Kind.UNALLOCATED && !reader.hasBacking()
+        } else if (!keepHost && !external && !geometry.extendedL2() && readsAsZeroes(kind)
                 && host >= dataFile.size()) {
-            // a new cluster past the file's end: what the write leaves untouched reads as zeroes
-            // already (nothing ever wrote there), so only the data is written
+            // a new cluster past the file's end, where the disk reads as zeroes: what the write
+            // leaves untouched reads as zeroes already (nothing ever wrote there), so only the
+            // data is written
             writeFrom = from;
             writeTo = to;
-            bitmap = 0; // extended L2 took the branch above
+            bitmap = 0;
             if (to < gc + cs) {
                 reachClusterEnd(op, host);
             }
@@ -148,6 +149,12 @@ final class WritePlanner {
         if (!external) {
             op.reachesHost(host + cs);
         }
+    }
+
+    /** Whether a cluster of this kind reads as zeroes (a zero cluster, or nothing under it). */
+    private boolean readsAsZeroes(L2Entry.Kind kind) {
+        return kind == L2Entry.Kind.ZERO_PLAIN || kind == L2Entry.Kind.ZERO_ALLOCATED
+                || kind == L2Entry.Kind.UNALLOCATED && !reader.hasBacking();
     }
 
     /** The unit's bytes the write leaves untouched, read as the disk shows them now; past its end zeroes. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +88,46 @@ class Qcow2WriteCasesTest extends EngineTestBase {
         assertEquals(0, size % 65536, "the file ends at a cluster's end");
         long allocated = Long.parseLong(Tool.ok(dir, "stat", "-c", "%b", "n.qcow2").trim()) * 512;
         // most of the 16 new clusters lie past the file's end: at least 8 of them keep 56 KiB unwritten
+        assertTrue(allocated <= size - 8 * 57344, allocated + " bytes on disk of " + size);
+    }
+
+    /**
+     * Zero clusters of an overlay read as zeroes, not as the backing file: a write into one
+     * past the file's end gets only its data (the backing file's bytes never show around it).
+     */
+    @Test
+    void zeroClustersOfAnOverlayGetOnlyTheirData() throws Exception {
+        Qemu.img(dir, "create", "-f", "raw", "b.raw", "2M");
+        Qemu.io(dir.resolve("b.raw"), "raw", "write -P 7 0 2M");
+        Qemu.img(dir, "create", "-f", "qcow2", "-b", "b.raw", "-F", "raw", "z.qcow2");
+        Qemu.io(dir.resolve("z.qcow2"), "qcow2", "write -z 1M 1M"); // 16 zero clusters over the 7s
+        String before = map("z.qcow2");
+        assertTrue(before.matches("(?s).*\\{\"start\":1048576,\"length\":1048576,\"depth\":0,\"present\":true,"
+                + "\"zero\":true,\"data\":false.*"), before);
+        ByteBuffer data = WriteWorkload.pattern(4096, 6);
+        try (BlockImage img = openWritable("z.qcow2")) {
+            for (int k = 0; k < 16; k++) {
+                Futures.await(img.write((1L << 20) + k * 65536L + 4096, data.duplicate()));
+            }
+        }
+        Qemu.img(dir, "check", "z.qcow2");
+        List<String> reads = new ArrayList<>(List.of("read -P 7 0 1M"));
+        for (int k = 0; k < 16; k++) {
+            long cluster = (1L << 20) + k * 65536L;
+            reads.add("read -P 0 " + cluster + " 4096");
+            reads.add("read -P 0 " + (cluster + 8192) + " 57344");
+        }
+        Qemu.io(dir.resolve("z.qcow2"), "qcow2", reads.toArray(String[]::new));
+        Qemu.img(dir, "convert", "-O", "raw", "z.qcow2", "z.raw");
+        try (FileChannel raw = FileChannel.open(dir.resolve("z.raw"))) {
+            for (int k = 0; k < 16; k++) {
+                ByteBuffer got = ByteBuffer.allocate(4096);
+                raw.read(got, (1L << 20) + k * 65536L + 4096);
+                assertEquals(data.duplicate().rewind(), got.flip(), "the data written into cluster " + k);
+            }
+        }
+        long size = Files.size(dir.resolve("z.qcow2"));
+        long allocated = Long.parseLong(Tool.ok(dir, "stat", "-c", "%b", "z.qcow2").trim()) * 512;
         assertTrue(allocated <= size - 8 * 57344, allocated + " bytes on disk of " + size);
     }
 
