@@ -40,8 +40,8 @@ class LostWritesTest {
             Path image = host.dir().resolve("vm.qcow2");
             Qemu.img("create", "-q", "-f", "qcow2", image.toString(), "100G");
             MountedImage m = MountedImage.mount(image, dir);
+            host.exhaust(); // first: a writeback before the flush fails too, never lands
             writeUnflushed(m.disk());
-            host.exhaust();
             Tool.Result r = Commands.aiofs("unmount", m.mountPoint().toString());
             m.forgetMount();
             assertEquals(1, r.exitCode(), r.toString());
@@ -72,8 +72,8 @@ class LostWritesTest {
                     assertTrue(first != null && first.startsWith("pid: "), () -> first + "\n" + read(log));
                     assertEquals("READY", out.readLine(), () -> read(log));
                 }
+                host.exhaust(); // first: a writeback before the flush fails too, never lands
                 writeUnflushed(mountPoint.resolve("disk.raw"));
-                host.exhaust();
                 server.destroy(); // SIGTERM
                 assertTrue(server.waitFor(180, TimeUnit.SECONDS), "the server did not end");
                 assertEquals(1, server.exitValue(), () -> read(log));

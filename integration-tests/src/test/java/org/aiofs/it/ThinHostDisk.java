@@ -7,9 +7,14 @@ import java.nio.file.Path;
 /**
  * A host file system that accepts writes into the page cache and fails them later, at
  * writeback: ext4 on a loop device whose backing file lives on a small tmpfs (a thinly
- * provisioned disk). Once {@link #exhaust} fills the tmpfs, the next fdatasync on the ext4
- * fails (EIO, or EROFS once ext4 aborts its journal) although every write() succeeded: the
- * fault a final flush must report. Device-mapper is not available on these machines.
+ * provisioned disk). Once {@link #exhaust} has filled the tmpfs, writes still succeed (ext4
+ * has room) but their writeback fails, and so does the next fdatasync (EIO, or EROFS once ext4
+ * aborts its journal): the fault a final flush must report. Exhaust before writing: data
+ * written first may be written back before the pool fills (the kernel's background writeback
+ * runs whenever the machine holds enough dirty data; seen in CI), and a flush that then only
+ * rewrites blocks already backed succeeds. The ext4 commits its journal only when asked
+ * (commit=600), so no timed commit fails while the test still writes. Device-mapper is not
+ * available on these machines.
  */
 final class ThinHostDisk implements AutoCloseable {
     private final Path pool;
@@ -32,7 +37,7 @@ final class ThinHostDisk implements AutoCloseable {
             Commands.run("truncate", "-s", "256M", backing.toString()).assertSuccess();
             d.loop = Commands.run("losetup", "-f", "--show", backing.toString()).assertSuccess().stdout().trim();
             Commands.run("mkfs.ext4", "-q", "-E", "lazy_itable_init=1,lazy_journal_init=1", d.loop).assertSuccess();
-            Commands.run("mount", d.loop, d.fs.toString()).assertSuccess();
+            Commands.run("mount", "-o", "commit=600", d.loop, d.fs.toString()).assertSuccess();
         } catch (RuntimeException e) {
             d.close();
             throw e;
@@ -45,7 +50,7 @@ final class ThinHostDisk implements AutoCloseable {
         return fs;
     }
 
-    /** Takes the last free byte of the pool: from now on writeback to the ext4 fails. */
+    /** Takes the last free byte of the pool: from now on writeback to the ext4 fails (writes still succeed). */
     void exhaust() {
         Commands.run("dd", "if=/dev/zero", "of=" + pool.resolve("fill"), "bs=1M", "status=none");
     }

@@ -231,6 +231,16 @@ final class Qcow2Writer {
         return CompletableFuture.allOf(r.toArray(CompletableFuture[]::new));
     }
 
+    /** Syncs what was written before writing stopped; why that failed, or null (the report names both). */
+    private String syncFailure() {
+        try {
+            Futures.await(syncFiles());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
     /**
      * Once every request is over: everything durable, then the dirty bit cleared (refcounts
      * here are always exact). A close that can't make every acknowledged write durable
@@ -242,10 +252,11 @@ final class Qcow2Writer {
             requests.awaitNone(name);
             long unflushed = unflushedOperations(linkedTotal());
             if (guard.broken()) {
-                Futures.await(syncFiles());
+                String syncFailure = syncFailure();
                 throw new ImageException(name + ": not closed cleanly: writing stopped after a failure ("
                         + guard.reason() + ")" + (unflushed > 0 ? "; " + unflushed + " write(s) before it that"
                         + " allocated clusters were never flushed and may be lost" : "; writes before it are kept")
+                        + (syncFailure == null ? "" : "; the closing sync failed too (" + syncFailure + ")")
                         + "; `aiofs check --repair` reclaims the clusters they leaked", Errno.EIO);
             }
             try {

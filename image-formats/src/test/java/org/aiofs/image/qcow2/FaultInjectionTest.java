@@ -6,6 +6,7 @@ import org.aiofs.testing.Qemu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import org.aiofs.aio.engine.ThreadPoolEngine;
 import org.aiofs.image.BlockImage;
 import org.aiofs.image.open.ImageOpener;
 import org.aiofs.image.qcow2.FaultyEngine.Fault;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -175,6 +177,34 @@ class FaultInjectionTest {
                 assertEquals(flushed[i], after[i], c + ": byte " + i + ", flushed before the failure, is lost");
             }
         }
+    }
+
+    /**
+     * A disk that fails every flush from now on (a full thinly provisioned one): the guest's
+     * flush fails and stops writing, and the close, whose own sync fails as well, still says
+     * what may be lost (the writes that allocated clusters since the last flush), not only
+     * that a sync failed.
+     */
+    @Test
+    void aCloseAfterAFailedFlushSaysWhatMayBeLost() throws Exception {
+        Path image = dir.resolve("disk.qcow2");
+        Qemu.img(dir, "create", "-f", "qcow2", "disk.qcow2", "1G");
+        byte[] data = new byte[4096];
+        new Random(5).nextBytes(data);
+        try (FaultyEngine engine = new FaultyEngine(new ThreadPoolEngine(2))) {
+            BlockImage img = new ImageOpener(engine).open(image, "qcow2", false);
+            engine.arm(rule("image-flush", image, image), Fault.ENOSPC, 0, true);
+            for (int i = 0; i < 5; i++) {
+                Futures.await(img.write((long) i << 20, ByteBuffer.wrap(data)));
+            }
+            assertThrows(IOException.class, () -> Futures.await(img.flush()));
+            IOException closed = assertThrows(IOException.class, img::close);
+            assertTrue(closed.getMessage().contains("not closed cleanly")
+                    && closed.getMessage().contains("5 write(s) before it that allocated clusters")
+                    && closed.getMessage().contains("the closing sync failed too"), closed.getMessage());
+        }
+        Tool.Result check = Tool.run(dir, "qemu-img", "check", "disk.qcow2");
+        assertTrue(check.exitCode() == 0 || check.exitCode() == 3, check.describe());
     }
 
     private static Predicate<IoRequest> rule(String kind, Path image, Path backing) {
