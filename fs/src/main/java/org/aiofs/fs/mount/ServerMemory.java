@@ -20,6 +20,13 @@ import org.aiofs.aio.nbd.NbdClient;
  * it touched between collections. And glibc is asked to hand back the memory the JIT compiler
  * and the native calls freed ({@link #TRIM_INTERVAL_MS}), tens of MiB it otherwise keeps in
  * its arenas for good.
+ *
+ * <p>And the heap gives back what it does not need ({@link #MIN_HEAP_FREE_PERCENT},
+ * {@link #MAX_HEAP_FREE_PERCENT}): left to itself the serial collector keeps up to 70% of its
+ * old generation free, which with a full metadata cache is some 25 MiB held for nothing (the same
+ * 50,000 writes: 150-160 MiB resident afterwards with the JVM's ratios, 127-131 MiB with these,
+ * at the same write rate; the collections that cost are the full ones while the cache fills,
+ * about 10 ms each, 19 instead of 6 in the first two seconds, none afterwards).
  */
 public final class ServerMemory {
     private static final long MIB = 1 << 20;
@@ -31,6 +38,10 @@ public final class ServerMemory {
     static final long DIRECT = 256 * MIB;
     /** The young generation's cap: requests' short-lived objects die there at any rate seen. */
     static final long YOUNG = 8 * MIB;
+    /** After a collection the heap grows to keep this much of itself free... */
+    static final int MIN_HEAP_FREE_PERCENT = 10;
+    /** ...and shrinks to keep no more than this free. */
+    static final int MAX_HEAP_FREE_PERCENT = 30;
     /** How often the JVM trims glibc's heap (-XX:TrimNativeHeapInterval, JDK 17.0.9 and 21.0.1 on). */
     static final int TRIM_INTERVAL_MS = 1000;
 
@@ -45,7 +56,8 @@ public final class ServerMemory {
     static List<String> jvmOptions(long cacheBytes, boolean remote, Runtime.Version java) {
         long heap = cacheBytes + WORKING_SET + (remote ? NBD_WRITE_LOG : 0);
         List<String> options = new ArrayList<>(List.of("-Xms16m", "-Xmx" + ceilMiB(heap) + "m",
-                "-XX:MaxNewSize=" + ceilMiB(YOUNG) + "m", "-XX:MaxDirectMemorySize=" + ceilMiB(DIRECT) + "m"));
+                "-XX:MaxNewSize=" + ceilMiB(YOUNG) + "m", "-XX:MaxDirectMemorySize=" + ceilMiB(DIRECT) + "m",
+                "-XX:MinHeapFreeRatio=" + MIN_HEAP_FREE_PERCENT, "-XX:MaxHeapFreeRatio=" + MAX_HEAP_FREE_PERCENT));
         if (trimsNativeHeap(java)) {
             options.add("-XX:TrimNativeHeapInterval=" + TRIM_INTERVAL_MS);
         }

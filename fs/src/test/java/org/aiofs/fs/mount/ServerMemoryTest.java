@@ -19,6 +19,8 @@ class ServerMemoryTest {
         List<String> local = ServerMemory.jvmOptions(32 * MIB, false, Runtime.Version.parse("17.0.15"));
         assertTrue(local.contains("-Xmx128m"), local.toString());
         assertTrue(local.contains("-XX:MaxNewSize=8m"), local.toString());
+        assertTrue(local.contains("-XX:MaxHeapFreeRatio=30") && local.contains("-XX:MinHeapFreeRatio=10"),
+                local.toString());
         List<String> remote = ServerMemory.jvmOptions(32 * MIB, true, Runtime.Version.parse("17.0.15"));
         long log = (ServerMemory.NBD_WRITE_LOG + MIB - 1) / MIB;
         assertTrue(remote.contains("-Xmx" + (128 + log) + "m"), remote.toString());
