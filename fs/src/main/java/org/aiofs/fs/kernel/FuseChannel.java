@@ -30,7 +30,11 @@ final class FuseChannel implements Closeable, FuseRequest.ReplyChannel {
 
     /** Opens the FUSE device (before mount(2), which is handed its fd). */
     static FuseChannel open(String device) throws IOException {
-        int fd = Native.libc().open(device, OpenFlags.O_RDWR | OpenFlags.O_CLOEXEC, 0);
+        return open(device, 0);
+    }
+
+    private static FuseChannel open(String device, int flags) throws IOException {
+        int fd = Native.libc().open(device, OpenFlags.O_RDWR | OpenFlags.O_CLOEXEC | flags, 0);
         if (fd < 0) {
             int errno = Native.errno();
             throw new IOException("cannot open " + device + ": " + Native.describe(errno)
@@ -50,7 +54,12 @@ final class FuseChannel implements Closeable, FuseRequest.ReplyChannel {
 
     /** A new descriptor on the same connection, with its own list of requests in processing. */
     FuseChannel cloneChannel(String device, int index) throws IOException {
-        FuseChannel clone = open(device);
+        return cloneChannel(device, index, false);
+    }
+
+    /** @param nonBlocking its reads return EAGAIN at once when no request is queued */
+    FuseChannel cloneChannel(String device, int index, boolean nonBlocking) throws IOException {
+        FuseChannel clone = open(device, nonBlocking ? OpenFlags.O_NONBLOCK : 0);
         long arg = MEMORY.allocateMemory(4, true);
         try {
             MEMORY.putInt(arg, fd);
@@ -62,7 +71,7 @@ final class FuseChannel implements Closeable, FuseRequest.ReplyChannel {
         } finally {
             MEMORY.freeMemory(arg);
         }
-        return new FuseChannel(clone.fd, name + " clone " + index);
+        return new FuseChannel(clone.fd, name + (nonBlocking ? " non-blocking clone " : " clone ") + index);
     }
 
     /** Reads one request into [address, address + capacity): its length, or -errno. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
@@ -20,11 +21,16 @@ import org.aiofs.fs.log.ServerLog;
  * descriptor (a clone of the mount's, when the device can be opened again), until the
  * kernel says the mount is gone (ENODEV); then waits for the requests still in flight.
  * A reader reads a request, hands it to the dispatcher and reads the next one: requests in
- * the image wait in the engine, not in a thread.
+ * the image wait in the engine, not in a thread. When every reader is busy, one about to
+ * serve a bulk request (a write) first takes in what else the kernel has queued, through a
+ * non-blocking clone of its descriptor, so that a prompt request (a read) among them is
+ * served first ({@link WaitingRequests}).
  */
 public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQueue.Server {
     /** Async requests the kernel may keep in flight (reads, async direct I/O): QD32 and more. */
     static final int MAX_BACKGROUND = 64;
+    /** At most this many requests are taken in ahead of their turn at once. */
+    private static final int MAX_TAKEN_AHEAD = 32;
 
     private final ImageFileSystem fs;
     private final FuseChannel mountChannel;
@@ -32,6 +38,9 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     private final int readers;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private final AtomicLong inFlight = new AtomicLong();
+    private final WaitingRequests waiting = new WaitingRequests();
+    /** Readers blocked in read(2): while one is, a prompt request reaches a reader at once. */
+    private final AtomicInteger idleReaders = new AtomicInteger();
     private final AtomicLong rejectedReplies = new AtomicLong();
     private final Object idle = new Object();
     private final List<FuseChannel> clones = new ArrayList<>();
@@ -57,6 +66,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     private volatile RequestHandler handler;
     private volatile RequestBufferPool buffers;
     private volatile String cloneProblem;
+    private volatile String lookAheadProblem;
 
     /**
      * @param mountChannel the descriptor the mount was made with
@@ -137,7 +147,8 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < readers; i++) {
                 FuseChannel channel = channelFor(i);
-                Thread t = new Thread(() -> readLoop(channel), "aiofs-fuse-" + i);
+                FuseChannel lookAhead = nonBlockingClone(i);
+                Thread t = new Thread(() -> readLoop(channel, lookAhead), "aiofs-fuse-" + i);
                 t.setDaemon(true);
                 threads.add(t);
             }
@@ -227,28 +238,99 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         }
     }
 
-    private void readLoop(FuseChannel channel) {
+    /** A clone of the mount's descriptor whose reads do not wait, or null (then no reader takes requests ahead). */
+    private FuseChannel nonBlockingClone(int index) {
+        if (lookAheadProblem != null) {
+            return null;
+        }
+        try {
+            FuseChannel clone = mountChannel.cloneChannel(device, index, true);
+            clones.add(clone);
+            return clone;
+        } catch (IOException e) {
+            lookAheadProblem = e.getMessage();
+            ServerLog.info("FUSE: requests are served in the kernel's order: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** @param lookAhead where requests queued behind a bulk one are taken in from, or null */
+    private void readLoop(FuseChannel channel, FuseChannel lookAhead) {
         try {
             while (true) {
-                RequestBuffer b = buffers.acquire();
-                long n = readRequest(channel, b);
-                if (n < 0) {
-                    buffers.release(b);
-                    return;
-                }
-                FuseRequest r = FuseRequest.decode(channel, b, this, (int) n);
+                FuseRequest r = waiting.next(System.nanoTime());
                 if (r == null) {
-                    ServerLog.error("FUSE: a request of " + n + " bytes with a bad header on " + channel
-                            + "; dropped");
-                    buffers.release(b);
-                    continue;
+                    idleReaders.incrementAndGet();
+                    try {
+                        r = readOne(channel);
+                    } finally {
+                        idleReaders.decrementAndGet();
+                    }
+                    if (r == null) {
+                        break; // the mount is gone
+                    }
+                    if (lookAhead != null && WaitingRequests.isBulk(r) && idleReaders.get() == 0) {
+                        long now = System.nanoTime();
+                        waiting.add(r, now);
+                        takeAhead(lookAhead, now);
+                        r = waiting.next(now);
+                    }
                 }
-                inFlight.incrementAndGet();
                 handler.dispatch(r);
+            }
+            for (FuseRequest left = waiting.next(System.nanoTime()); left != null; left = waiting.next(System.nanoTime())) {
+                handler.dispatch(left); // answered into the void, so that the session can end
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             ServerLog.error("FUSE: reader on " + channel + " stopped: " + e);
         }
+    }
+
+    /** Reads and decodes one request (waiting for it), or null once the mount is gone. */
+    private FuseRequest readOne(FuseChannel channel) throws IOException, InterruptedException {
+        while (true) {
+            RequestBuffer b = buffers.acquire();
+            long n = readRequest(channel, b);
+            if (n < 0) {
+                buffers.release(b);
+                return null;
+            }
+            FuseRequest r = decode(channel, b, n);
+            if (r != null) {
+                return r;
+            }
+        }
+    }
+
+    /** Takes in the requests queued in the kernel now (as many as there are buffers for, up to a bound). */
+    private void takeAhead(FuseChannel from, long now) throws IOException {
+        for (int i = 0; i < MAX_TAKEN_AHEAD; i++) {
+            RequestBuffer b = buffers.tryAcquire();
+            if (b == null) {
+                return;
+            }
+            long n = from.read(b.readAddress(), b.readCapacity());
+            if (n < 0) {
+                buffers.release(b); // EAGAIN: nothing more queued; ENODEV: the blocking read says so
+                return;
+            }
+            FuseRequest r = decode(from, b, n);
+            if (r != null) {
+                waiting.add(r, now);
+            }
+        }
+    }
+
+    /** A request read into {@code b}, counted in flight; null (logged, the buffer back) for a bad header. */
+    private FuseRequest decode(FuseChannel channel, RequestBuffer b, long n) {
+        FuseRequest r = FuseRequest.decode(channel, b, this, (int) n);
+        if (r == null) {
+            ServerLog.error("FUSE: a request of " + n + " bytes with a bad header on " + channel + "; dropped");
+            buffers.release(b);
+            return null;
+        }
+        inFlight.incrementAndGet();
+        return r;
     }
 
     /**
@@ -341,6 +423,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         m.put("request_buffers", pool == null ? 0 : pool.allocated());
         m.put("requests_in_flight", Math.max(0, inFlight.get()));
         m.put("rejected_replies", rejectedReplies.get());
+        m.put("prompt_requests_served_ahead", lookAheadProblem == null ? waiting.servedAhead() : lookAheadProblem);
         RequestDispatcher d = dispatcher;
         m.put("nodes_held_by_kernel", d == null ? 0 : d.nodes().size());
         m.put("interrupts", d == null ? 0 : d.interrupts());

@@ -38,6 +38,15 @@ final class RequestBufferPool implements AutoCloseable {
         while (free.isEmpty() && all.size() >= limit) {
             wait();
         }
+        return take();
+    }
+
+    /** A buffer if one is free or may be made, else null (never waits). */
+    synchronized RequestBuffer tryAcquire() throws IOException {
+        return free.isEmpty() && all.size() >= limit ? null : take();
+    }
+
+    private RequestBuffer take() throws IOException {
         RequestBuffer b = free.pollFirst();
         if (b != null) {
             return b;

@@ -13,15 +13,22 @@ import org.aiofs.image.BlockStatus;
 /**
  * An image whose reads wait at a gate: each read is recorded and completes only when the
  * test opens the gate, so a test sees how many requests reach the image at once. A read
- * byte is the low byte of (offset / 512 + 1), so what arrives can be checked.
+ * byte is the low byte of (offset / 512 + 1), so what arrives can be checked. A writable
+ * one takes writes at once and forgets them (reads still give the pattern).
  */
 final class GatedImage implements BlockImage {
     private final long size;
     private final List<Runnable> waiting = new ArrayList<>();
+    private final boolean writable;
     private boolean open = true;
 
     GatedImage(long size) {
+        this(size, false);
+    }
+
+    GatedImage(long size, boolean writable) {
         this.size = size;
+        this.writable = writable;
     }
 
     /** From now on reads wait until {@link #openGate}. */
@@ -99,12 +106,13 @@ final class GatedImage implements BlockImage {
 
     @Override
     public boolean readOnly() {
-        return true;
+        return !writable;
     }
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src) {
-        return CompletableFuture.failedFuture(new IOException("read-only"));
+        return writable ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.failedFuture(new IOException("read-only"));
     }
 
     @Override

@@ -14,8 +14,8 @@ import org.aiofs.fs.layout.MountLayout;
 import org.aiofs.fs.mount.FuseUnmount;
 
 /**
- * A kernel session on a real mount in front of a {@link GatedImage}, served on a thread of
- * its own, as the session tests need it. {@link #close} opens the gate, unmounts, aborts the
+ * A kernel session on a real mount in front of a {@link GatedImage} (writable unless the
+ * mount is read-only), served on a thread of its own, as the session tests need it. {@link #close} opens the gate, unmounts, aborts the
  * connection of a session that does not end (so nothing stays hung), and fails the test if
  * the session did not end or failed.
  */
@@ -27,7 +27,7 @@ final class GatedSession implements AutoCloseable {
 
     private static final long SIZE = 64L << 20;
 
-    final GatedImage image = new GatedImage(SIZE);
+    final GatedImage image;
     final Path mnt;
     final KernelSession session;
     private final ImageFileSystem fs;
@@ -38,7 +38,8 @@ final class GatedSession implements AutoCloseable {
 
     /** Mounts {@code dir}/mnt (named {@code name}), starts serving and waits for INIT to be answered. */
     GatedSession(Path dir, String name, boolean readOnly, SessionMaker maker) throws Exception {
-        fs = new ImageFileSystem(MountLayout.of(image, false), 0, 0, 0);
+        image = new GatedImage(SIZE, !readOnly);
+        fs = new ImageFileSystem(MountLayout.of(image, !readOnly), 0, 0, 0);
         mnt = Files.createDirectory(dir.resolve("mnt"));
         mount = KernelMount.mount(mnt, KernelMountOptions.of(name, readOnly, List.of()), "/dev/fuse",
                 "fusermount3", dir);

@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
@@ -39,8 +46,12 @@ class KernelSessionTest {
     private KernelSession session;
 
     private void start(boolean writableMount, UnaryOperator<RequestHandler> faults) throws Exception {
+        start(writableMount, READERS, faults);
+    }
+
+    private void start(boolean writableMount, int readers, UnaryOperator<RequestHandler> faults) throws Exception {
         gated = new GatedSession(dir, "gated-test", !writableMount,
-                (fs, channel) -> new KernelSession(fs, channel, "/dev/fuse", READERS, faults));
+                (fs, channel) -> new KernelSession(fs, channel, "/dev/fuse", readers, faults));
         image = gated.image;
         mnt = gated.mnt;
         session = gated.session;
@@ -169,6 +180,98 @@ class KernelSessionTest {
         assertEquals(GatedImage.expected(4096), TestMounts.readByte(mnt, 4096));
     }
 
+
+    /**
+     * The only reader busy with a bulk request (a write), two more writes and then a read
+     * queued in the kernel behind it: the read is served before the writes that came before
+     * it. (disk.raw is opened direct_io with parallel direct writes: each write is a request
+     * of its own, and they do not wait for each other in the kernel.)
+     */
+    @Test
+    void aReadQueuedBehindWritesIsServedBeforeThem() throws Exception {
+        List<Integer> served = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        start(true, 1, dispatcher -> r -> {
+            if (r.opcode() == FuseOpcode.WRITE || r.opcode() == FuseOpcode.READ) {
+                served.add(r.opcode());
+            }
+            if (r.opcode() == FuseOpcode.WRITE && first.compareAndSet(true, false)) {
+                holding.countDown(); // the reader stays here: what comes next queues in the kernel
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            dispatcher.dispatch(r);
+        });
+        image.openGate();
+        List<FileChannel> channels = new ArrayList<>();
+        List<Thread> callers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                channels.add(FileChannel.open(mnt.resolve("disk.raw"), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE));
+            }
+            callers.add(caller("order-write-0", () -> channels.get(0).write(ByteBuffer.allocate(4096), 0)));
+            assertTrue(holding.await(30, TimeUnit.SECONDS), "the first write did not reach the reader");
+            callers.add(caller("order-write-1", () -> channels.get(1).write(ByteBuffer.allocate(4096), 4096)));
+            callers.add(caller("order-write-2", () -> channels.get(2).write(ByteBuffer.allocate(4096), 8192)));
+            assertTrue(eventually(() -> blockedIn("order-write-1", PWRITE64) && blockedIn("order-write-2", PWRITE64)),
+                    "the writes are not waiting in the kernel");
+            callers.add(caller("order-read", () -> channels.get(3).read(ByteBuffer.allocate(4096), 65536)));
+            assertTrue(eventually(() -> blockedIn("order-read", PREAD64)), "the read is not waiting in the kernel");
+        } finally {
+            release.countDown();
+            for (Thread t : callers) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            for (FileChannel ch : channels) {
+                ch.close();
+            }
+        }
+        assertEquals(List.of(FuseOpcode.WRITE, FuseOpcode.READ, FuseOpcode.WRITE, FuseOpcode.WRITE), served,
+                "served in this order (15: READ, 16: WRITE)");
+        assertTrue(((Number) session.describe().get("prompt_requests_served_ahead")).longValue() >= 1,
+                session.describe().toString());
+    }
+
+    private static final int PREAD64 = 17;
+    private static final int PWRITE64 = 18;
+
+    /** A system call made through the mount. */
+    private interface Call {
+        void run() throws IOException;
+    }
+
+    /** A call on a thread of its own, named so that /proc shows where it waits. */
+    private static Thread caller(String name, Call call) {
+        Thread t = new Thread(() -> {
+            try {
+                call.run();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, name);
+        t.start();
+        return t;
+    }
+
+    /** Whether this JVM's thread of that name waits inside system call {@code number} (x86-64). */
+    private static boolean blockedIn(String threadName, int number) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                if (Files.readString(task.resolve("comm")).trim().equals(threadName)) {
+                    return Files.readString(task.resolve("syscall")).startsWith(number + " ");
+                }
+            }
+        } catch (IOException e) {
+            return false; // the thread ended meanwhile
+        }
+        return false;
+    }
 
     /** Polls a condition the kernel brings about on its own, until a deadline. */
     private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
