@@ -7,8 +7,9 @@
 #            first write into a cluster allocates it
 #   overlay  the same into an overlay over a full backing file: every first write copies
 #            the rest of its cluster from the backing file
-#   reader   p99 latency of a 4 KiB QD1 reader of allocated data, idle and while "fresh"
-#            with 1 job writes elsewhere in the image
+#   reader   p99 latency of a 4 KiB QD1 reader of allocated data, idle, while "fresh"
+#            with 1 job writes elsewhere in the image, and while every CPU only spins (no
+#            I/O: what sharing the processors alone costs the reader)
 #   rss      server memory after random 4 KiB writes into a 1 TiB image (aiofs: with
 #            --cache-size CACHE_SIZE)
 # Every result is the median of ROUNDS runs, each on a fresh image; qemu-img check judges
@@ -19,7 +20,7 @@
 #      3), JOBS (default "1 4"), TESTS (default "fresh overlay reader rss"), CACHE_SIZE
 #      (default 32M), RSS_WRITES writes into the 1 TiB image (default 50000), ENGINE for
 #      aiofs (default auto).
-# Short check that it works:  RUNTIME=2 ROUNDS=1 SIZE=256M RSS_WRITES=2000 bench/qcow2-alloc-write.sh
+# Short check that it works:  RUNTIME=2 ROUNDS=1 SIZE=512M RSS_WRITES=2000 bench/qcow2-alloc-write.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${1:-/dev/shm}"
@@ -54,7 +55,17 @@ qsd_pid=""
 results="$work/results.tsv"
 mkdir "$mnt"
 
+spinners=()
+stop_spinners() {
+    if (( ${#spinners[@]} )); then
+        kill "${spinners[@]}" 2>/dev/null || true
+        wait "${spinners[@]}" 2>/dev/null || true
+    fi
+    spinners=()
+}
+
 cleanup() {
+    stop_spinners
     stop_server
     rm -rf "$work"
 }
@@ -155,10 +166,18 @@ run_reader() { # target
     fio_json "$work/load.json" --filename="$export_file" --time_based --runtime="$runtime" $reader \
         --name=w --rw=randwrite --bs=4k --ioengine=libaio --iodepth=16 --direct=1 --offset="$region" \
         --size=$(( $(numfmt --from=iec "$size") - region )) --randrepeat=0 --norandommap
+    for _ in $(seq "$(nproc)"); do
+        (while :; do :; done) &
+        spinners+=($!)
+    done
+    # shellcheck disable=SC2086
+    fio_json "$work/cpu.json" --filename="$export_file" --time_based --runtime="$runtime" $reader
+    stop_spinners
     stop_server
     judge "$image"
     record reader "$target" 1 idle-p99-us "$(read_p99 "$work/idle.json" reader)"
     record reader "$target" 1 load-p99-us "$(read_p99 "$work/load.json" reader)"
+    record reader "$target" 1 cpu-p99-us "$(read_p99 "$work/cpu.json" reader)"
     rm -f "$image"
     echo "  reader $target done" >&2
 }
@@ -219,6 +238,7 @@ idle = {tg: statistics.median(values[("reader", "1", "idle-p99-us", tg)]) for tg
         if ("reader", "1", "idle-p99-us", tg) in values}
 for tg, v in idle.items():
     load = statistics.median(values[("reader", "1", "load-p99-us", tg)])
-    print(f"reader p99 under load / idle, {tg}: {load / v:.2f}")
+    cpu = statistics.median(values[("reader", "1", "cpu-p99-us", tg)])
+    print(f"reader p99 under load / idle, {tg}: {load / v:.2f}; with every CPU spinning / idle: {cpu / v:.2f}")
 print(f"(iops: writes per second; rss-mib: server VmRSS after the writes; aiofs --cache-size {sys.argv[2]})")
 PY

@@ -173,19 +173,10 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     /** Reads requests until INIT and answers it; false if the mount went away first. */
     private boolean init(int maxPages) throws IOException, InterruptedException {
         while (true) {
-            RequestBuffer b = buffers.acquire();
-            long n = readRequest(mountChannel, b);
-            if (n < 0) {
-                buffers.release(b);
+            FuseRequest r = readOne(mountChannel);
+            if (r == null) {
                 return false;
             }
-            FuseRequest r = FuseRequest.decode(mountChannel, b, this, (int) n);
-            if (r == null) {
-                ServerLog.error("FUSE: expected INIT, got " + n + " bytes with a bad header; dropped");
-                buffers.release(b);
-                continue;
-            }
-            inFlight.incrementAndGet();
             if (r.opcode() != FuseOpcode.INIT) {
                 ServerLog.error("FUSE: expected INIT, got " + r + "; answered EIO");
                 r.replyError(Errno.EIO);
