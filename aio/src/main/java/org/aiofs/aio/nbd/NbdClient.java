@@ -253,14 +253,18 @@ public final class NbdClient implements RemoteExport {
         return best;
     }
 
+    // The future first, the count after: whatever completes with it (the engine's future of a
+    // split request, a padded request's next step, which may submit more) has happened before
+    // drain can see nothing outstanding; the other way round, the engine's close returned while
+    // a caller's future was still being completed.
     private void finish(NbdCommand c, Throwable failure) {
-        finished(c);
         c.done.completeExceptionally(failure);
+        finished(c);
     }
 
     private void finish(NbdCommand c, long result) {
-        finished(c);
         c.done.complete(result);
+        finished(c);
     }
 
     private void finished(NbdCommand c) {
