@@ -52,12 +52,11 @@ final class FuseChannel implements Closeable, FuseRequest.ReplyChannel {
         return fd;
     }
 
-    /** A new descriptor on the same connection, with its own list of requests in processing. */
-    FuseChannel cloneChannel(String device, int index) throws IOException {
-        return cloneChannel(device, index, false);
-    }
-
-    /** @param nonBlocking its reads return EAGAIN at once when no request is queued */
+    /**
+     * A new descriptor on the same connection, with its own list of requests in processing.
+     *
+     * @param nonBlocking its reads return EAGAIN at once when no request is queued
+     */
     FuseChannel cloneChannel(String device, int index, boolean nonBlocking) throws IOException {
         FuseChannel clone = open(device, nonBlocking ? OpenFlags.O_NONBLOCK : 0);
         long arg = MEMORY.allocateMemory(4, true);

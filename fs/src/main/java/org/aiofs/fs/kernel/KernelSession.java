@@ -66,7 +66,6 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
     private volatile RequestHandler handler;
     private volatile RequestBufferPool buffers;
     private volatile String cloneProblem;
-    private volatile String lookAheadProblem;
 
     /**
      * @param mountChannel the descriptor the mount was made with
@@ -146,8 +145,9 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
             }
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < readers; i++) {
-                FuseChannel channel = channelFor(i);
-                FuseChannel lookAhead = nonBlockingClone(i);
+                FuseChannel own = i == 0 ? null : cloneOrNull(i, false); // reader 0 reads the mount's own
+                FuseChannel channel = own == null ? mountChannel : own;
+                FuseChannel lookAhead = cloneOrNull(i, true);
                 Thread t = new Thread(() -> readLoop(channel, lookAhead), "aiofs-fuse-" + i);
                 t.setDaemon(true);
                 threads.add(t);
@@ -213,34 +213,22 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         }
     }
 
-    /** Reader 0 uses the mount's descriptor; the others a clone each, or the same one if cloning fails. */
-    private FuseChannel channelFor(int index) {
-        if (index == 0 || cloneProblem != null) {
-            return mountChannel;
+    /**
+     * A clone of the mount's descriptor (closed with the session), or null once cloning has
+     * failed: then the readers share the mount's descriptor and serve in the kernel's order.
+     */
+    private FuseChannel cloneOrNull(int index, boolean nonBlocking) {
+        if (cloneProblem != null) {
+            return null;
         }
         try {
-            FuseChannel clone = mountChannel.cloneChannel(device, index);
+            FuseChannel clone = mountChannel.cloneChannel(device, index, nonBlocking);
             clones.add(clone);
             return clone;
         } catch (IOException e) {
             cloneProblem = e.getMessage();
-            ServerLog.info("FUSE: readers share one descriptor: " + e.getMessage());
-            return mountChannel;
-        }
-    }
-
-    /** A clone of the mount's descriptor whose reads do not wait, or null (then no reader takes requests ahead). */
-    private FuseChannel nonBlockingClone(int index) {
-        if (lookAheadProblem != null) {
-            return null;
-        }
-        try {
-            FuseChannel clone = mountChannel.cloneChannel(device, index, true);
-            clones.add(clone);
-            return clone;
-        } catch (IOException e) {
-            lookAheadProblem = e.getMessage();
-            ServerLog.info("FUSE: requests are served in the kernel's order: " + e.getMessage());
+            ServerLog.info("FUSE: readers share one descriptor and serve requests in the kernel's order: "
+                    + e.getMessage());
             return null;
         }
     }
@@ -251,20 +239,12 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
             while (true) {
                 FuseRequest r = waiting.next(System.nanoTime());
                 if (r == null) {
-                    idleReaders.incrementAndGet();
-                    try {
-                        r = readOne(channel);
-                    } finally {
-                        idleReaders.decrementAndGet();
-                    }
+                    r = readOne(channel);
                     if (r == null) {
                         break; // the mount is gone
                     }
                     if (lookAhead != null && WaitingRequests.isBulk(r) && idleReaders.get() == 0) {
-                        long now = System.nanoTime();
-                        waiting.add(r, now);
-                        takeAhead(lookAhead, now);
-                        r = waiting.next(now);
+                        r = promptFirst(r, lookAhead);
                     }
                 }
                 handler.dispatch(r);
@@ -277,20 +257,33 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         }
     }
 
-    /** Reads and decodes one request (waiting for it), or null once the mount is gone. */
+    /** Reads and decodes one request (waiting for it, counted idle meanwhile), or null once the mount is gone. */
     private FuseRequest readOne(FuseChannel channel) throws IOException, InterruptedException {
-        while (true) {
-            RequestBuffer b = buffers.acquire();
-            long n = readRequest(channel, b);
-            if (n < 0) {
-                buffers.release(b);
-                return null;
+        idleReaders.incrementAndGet();
+        try {
+            while (true) {
+                RequestBuffer b = buffers.acquire();
+                long n = readRequest(channel, b);
+                if (n < 0) {
+                    buffers.release(b);
+                    return null;
+                }
+                FuseRequest r = decode(channel, b, n);
+                if (r != null) {
+                    return r;
+                }
             }
-            FuseRequest r = decode(channel, b, n);
-            if (r != null) {
-                return r;
-            }
+        } finally {
+            idleReaders.decrementAndGet();
         }
+    }
+
+    /** The request to serve instead of bulk request {@code r}: a prompt one queued behind it, if any. */
+    private FuseRequest promptFirst(FuseRequest r, FuseChannel lookAhead) throws IOException {
+        long now = System.nanoTime();
+        waiting.add(r, now);
+        takeAhead(lookAhead, now);
+        return waiting.next(now);
     }
 
     /** Takes in the requests queued in the kernel now (as many as there are buffers for, up to a bound). */
@@ -414,7 +407,7 @@ public final class KernelSession implements FuseRequest.RequestEnd, FuseUringQue
         m.put("request_buffers", pool == null ? 0 : pool.allocated());
         m.put("requests_in_flight", Math.max(0, inFlight.get()));
         m.put("rejected_replies", rejectedReplies.get());
-        m.put("prompt_requests_served_ahead", lookAheadProblem == null ? waiting.servedAhead() : lookAheadProblem);
+        m.put("prompt_requests_served_ahead", waiting.servedAhead());
         RequestDispatcher d = dispatcher;
         m.put("nodes_held_by_kernel", d == null ? 0 : d.nodes().size());
         m.put("interrupts", d == null ? 0 : d.interrupts());

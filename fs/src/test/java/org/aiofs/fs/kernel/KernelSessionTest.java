@@ -36,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KernelSessionTest {
     private static final int READERS = 4;
+    /** x86-64 system call numbers, as /proc/TID/syscall shows them. */
+    private static final int PREAD64 = 17;
+    private static final int PWRITE64 = 18;
 
     @TempDir
     Path dir;
@@ -237,9 +240,6 @@ class KernelSessionTest {
         assertTrue(((Number) session.describe().get("prompt_requests_served_ahead")).longValue() >= 1,
                 session.describe().toString());
     }
-
-    private static final int PREAD64 = 17;
-    private static final int PWRITE64 = 18;
 
     /** A system call made through the mount. */
     private interface Call {

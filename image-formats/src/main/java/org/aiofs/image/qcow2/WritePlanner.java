@@ -16,8 +16,9 @@ import org.aiofs.image.ImageException;
  * counted), the untouched part of the allocation unit is read for copy-on-write, and the
  * new L2 entry is prepared for linking once the data is written. With extended L2 only
  * the touched subclusters are written; the others keep reading from the backing file. A new
- * cluster past the file's end, under a part of the disk that reads as zeroes (no backing
- * file), gets only its data written, as QEMU zeroes such a cluster without writing it.
+ * cluster past the file's end, under a part of the disk that reads as zeroes (a zero cluster,
+ * or nothing mapped and no backing file), gets only its data written, as QEMU zeroes such a
+ * cluster without writing it.
  */
 final class WritePlanner {
     private static final long ALL_SUBCLUSTERS = 0xffff_ffffL;
