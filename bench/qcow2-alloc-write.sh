@@ -19,7 +19,9 @@
 # Env: SIZE image size (default 4G), RUNTIME seconds per run (default 10), ROUNDS (default
 #      3), JOBS (default "1 4"), TESTS (default "fresh overlay reader rss"), CACHE_SIZE
 #      (default 32M), RSS_WRITES writes into the 1 TiB image (default 50000), ENGINE for
-#      aiofs (default auto).
+#      aiofs (default auto), BASELINE a built checkout of an earlier aiofs, run as a third
+#      server "before" (e.g. `git worktree add /tmp/base dba0f80`, the code issue 11 measured,
+#      then `/tmp/base/aiofs --version` once to build it): its figures measured in the same run.
 # Short check that it works:  RUNTIME=2 ROUNDS=1 SIZE=512M RSS_WRITES=2000 bench/qcow2-alloc-write.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +34,13 @@ tests="${TESTS:-fresh overlay reader rss}"
 cache_size="${CACHE_SIZE:-32M}"
 rss_writes="${RSS_WRITES:-50000}"
 engine="${ENGINE:-auto}"
+baseline="${BASELINE:-}"
+mounted_by=$here   # whose aiofs unmounts the mount
+targets="aiofs qsd"
+if [[ -n $baseline ]]; then
+    [[ -x $baseline/aiofs ]] || { echo "qcow2-alloc-write: BASELINE=$baseline holds no aiofs launcher" >&2; exit 1; }
+    targets="aiofs before qsd"
+fi
 
 for tool in fio qemu-img qemu-io qemu-storage-daemon python3; do
     command -v "$tool" >/dev/null || { echo "qcow2-alloc-write: $tool not found" >&2; exit 1; }
@@ -80,6 +89,10 @@ start_server() {
                 "$image" "$mnt" >&2
             server_pid=$(cat "$work/aiofs.pid")
             export_file="$mnt/disk.raw" ;;
+        before)   # the earlier aiofs as it was: its own defaults, no --cache-size
+            "$baseline/aiofs" mount --engine "$engine" --pid-file "$work/aiofs.pid" "$image" "$mnt" >&2
+            server_pid=$(cat "$work/aiofs.pid")
+            export_file="$mnt/disk.raw" ;;
         qsd)
             touch "$qsd_file"
             qemu-storage-daemon \
@@ -95,7 +108,9 @@ start_server() {
 }
 
 stop_server() {
-    if grep -q " $mnt " /proc/self/mountinfo 2>/dev/null; then "$here/aiofs" unmount "$mnt" >&2 || true; fi
+    if grep -q " $mnt " /proc/self/mountinfo 2>/dev/null; then
+        "${mounted_by:-$here}/aiofs" unmount "$mnt" >&2 || true
+    fi
     if [[ -n $qsd_pid ]] && kill -0 "$qsd_pid" 2>/dev/null; then
         kill "$qsd_pid"; wait "$qsd_pid" 2>/dev/null || true
     fi
@@ -206,7 +221,9 @@ fi
 
 for round in $(seq "$rounds"); do
     echo "qcow2-alloc-write: round $round of $rounds" >&2
-    for target in aiofs qsd; do
+    for target in $targets; do
+        mounted_by=$here
+        [[ $target == before ]] && mounted_by=$baseline
         for test in $tests; do
             case $test in
                 fresh) for j in $jobs_list; do run_alloc fresh "$target" "$j"; done ;;
@@ -226,19 +243,26 @@ for line in open(sys.argv[1]):
     test, target, jobs, metric, value = line.rstrip("\n").split("\t")
     values[(test, jobs, metric, target)].append(float(value))
 keys = sorted({(t, j, m) for (t, j, m, _) in values})
-print(f"{'test':<9}{'jobs':>5} {'metric':<13}{'aiofs':>10}{'qsd':>10}{'aiofs/qsd':>11}   (median of runs; every run)")
+before = any(tg == "before" for (_, _, _, tg) in values)
+targets = ["aiofs", "before", "qsd"] if before else ["aiofs", "qsd"]
+head = "".join(f"{tg:>10}" for tg in targets)
+print(f"{'test':<9}{'jobs':>5} {'metric':<13}{head}{'aiofs/qsd':>11}"
+      + (f"{'aiofs/before':>14}" if before else "") + "   (median of runs; every run)")
 for t, j, m in keys:
-    runs_a = values.get((t, j, m, "aiofs"), [0])
-    runs_q = values.get((t, j, m, "qsd"), [0])
-    a, q = statistics.median(runs_a), statistics.median(runs_q)
-    ratio = f"{a / q:.2f}" if q else "-"
-    every = " ".join(f"{v:.0f}" for v in runs_a) + " | " + " ".join(f"{v:.0f}" for v in runs_q)
-    print(f"{t:<9}{j:>5} {m:<13}{a:>10.0f}{q:>10.0f}{ratio:>11}   {every}")
-idle = {tg: statistics.median(values[("reader", "1", "idle-p99-us", tg)]) for tg in ("aiofs", "qsd")
-        if ("reader", "1", "idle-p99-us", tg) in values}
-for tg, v in idle.items():
+    runs = {tg: values.get((t, j, m, tg), [0]) for tg in targets}
+    med = {tg: statistics.median(r) for tg, r in runs.items()}
+    ratio = lambda a, b: f"{med[a] / med[b]:.2f}" if med[b] else "-"
+    cells = "".join(f"{med[tg]:>10.0f}" for tg in targets)
+    every = " | ".join(" ".join(f"{v:.0f}" for v in runs[tg]) for tg in targets)
+    print(f"{t:<9}{j:>5} {m:<13}{cells}{ratio('aiofs', 'qsd'):>11}"
+          + (f"{ratio('aiofs', 'before'):>14}" if before else "") + f"   {every}")
+for tg in targets:
+    if ("reader", "1", "idle-p99-us", tg) not in values:
+        continue
+    idle = statistics.median(values[("reader", "1", "idle-p99-us", tg)])
     load = statistics.median(values[("reader", "1", "load-p99-us", tg)])
     cpu = statistics.median(values[("reader", "1", "cpu-p99-us", tg)])
-    print(f"reader p99 under load / idle, {tg}: {load / v:.2f}; with every CPU spinning / idle: {cpu / v:.2f}")
-print(f"(iops: writes per second; rss-mib: server VmRSS after the writes; aiofs --cache-size {sys.argv[2]})")
+    print(f"reader p99 under load / idle, {tg}: {load / idle:.2f}; with every CPU spinning / idle: {cpu / idle:.2f}")
+print(f"(iops: writes per second; rss-mib: server VmRSS after the writes; aiofs --cache-size {sys.argv[2]}"
+      + ("; before: BASELINE's aiofs with its defaults" if before else "") + ")")
 PY
