@@ -1,6 +1,7 @@
 package org.aiofs.aio;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
 
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Memory;
@@ -15,8 +16,19 @@ import org.aiofs.aio.nativeio.OpenFlags;
  * fsync and fallocate: the work of the sync, worker and thread-pool engines.
  * Direct buffers are used in place; each heap buffer is copied through a direct buffer
  * allocated for the call (the image layer's I/O uses direct buffers; heap ones are rare).
+ *
+ * <p>Buffered writes of {@link #BULK_WRITE_BYTES} or more into one file go one at a time. The
+ * kernel serialises them anyway (ext4, XFS and tmpfs hold the inode lock across a buffered
+ * write), but a thread waiting for that lock spins while the holder copies: a 64 KiB
+ * copy-on-write cluster into new pages takes 60-80 us on a 2-CPU VM, and perf showed 18% of
+ * both CPUs spinning in rwsem_spin_on_owner during allocating writes into a qcow2 overlay.
+ * Waiting here parks instead, leaving the CPU to the guest's own work; io_uring does the like,
+ * handing buffered writes to one file to one worker. Short writes hold the lock for less than
+ * parking and waking costs, and are left to the kernel.
  */
 public final class BlockingIo {
+    /** A 64 KiB cluster (the qcow2 default) with room below it. */
+    static final int BULK_WRITE_BYTES = 32 << 10;
     private static final int IOV_MAX = 1024;
     private static final int IOVEC_SIZE = 16;
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -33,7 +45,7 @@ public final class BlockingIo {
             if (w.file().readOnly()) {
                 throw new HostIoException("pwrite", w.file().path(), w.position(), Errno.EBADF);
             }
-            return transfer(w.file(), w.position(), w.buffers(), true);
+            return write(w);
         } else if (request instanceof IoRequest.Flush f) {
             LibC libc = Native.libc();
             int rc = f.dataOnly() ? libc.fdatasync(f.file().fd()) : libc.fsync(f.file().fd());
@@ -51,6 +63,20 @@ public final class BlockingIo {
             return 0;
         }
         throw new IllegalArgumentException("unknown request " + request);
+    }
+
+    private static long write(IoRequest.Write w) throws HostIoException {
+        HostFile file = w.file();
+        if (file.direct() || IoRequest.totalRemaining(w.buffers()) < BULK_WRITE_BYTES) {
+            return transfer(file, w.position(), w.buffers(), true);
+        }
+        Lock bulk = file.bulkWrites();
+        bulk.lock();
+        try {
+            return transfer(file, w.position(), w.buffers(), true);
+        } finally {
+            bulk.unlock();
+        }
     }
 
     /** Zeroes a range: fallocate(ZERO_RANGE), or writing zeroes where the file system has no such call. */

@@ -3,6 +3,8 @@ package org.aiofs.aio;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -34,6 +36,8 @@ public final class HostFile implements Closeable {
     /** Null for a local file. */
     private final RemoteExport remote;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Taken by BlockingIo around bulk buffered writes into this file (see there why). */
+    private final Lock bulkWrites = new ReentrantLock();
 
     private HostFile(Path path, int fd, boolean readOnly, boolean direct, FileType type, int logicalBlockSize,
                      RemoteExport remote) {
@@ -178,6 +182,10 @@ public final class HostFile implements Closeable {
 
     public boolean direct() {
         return direct;
+    }
+
+    Lock bulkWrites() {
+        return bulkWrites;
     }
 
     public boolean blockDevice() {
