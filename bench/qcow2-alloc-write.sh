@@ -109,7 +109,7 @@ start_server() {
 
 stop_server() {
     if grep -q " $mnt " /proc/self/mountinfo 2>/dev/null; then
-        "${mounted_by:-$here}/aiofs" unmount "$mnt" >&2 || true
+        "$mounted_by/aiofs" unmount "$mnt" >&2 || true
     fi
     if [[ -n $qsd_pid ]] && kill -0 "$qsd_pid" 2>/dev/null; then
         kill "$qsd_pid"; wait "$qsd_pid" 2>/dev/null || true

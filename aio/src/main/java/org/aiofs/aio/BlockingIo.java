@@ -27,7 +27,7 @@ import org.aiofs.aio.nativeio.OpenFlags;
  * parking and waking costs, and are left to the kernel.
  */
 public final class BlockingIo {
-    /** A 64 KiB cluster (the qcow2 default) with room below it. */
+    /** Half a 64 KiB cluster (qcow2's default): a copy-on-write cluster is bulk, a 4 KiB guest write is not. */
     static final int BULK_WRITE_BYTES = 32 << 10;
     private static final int IOV_MAX = 1024;
     private static final int IOVEC_SIZE = 16;
