@@ -35,7 +35,7 @@ cache_size="${CACHE_SIZE:-32M}"
 rss_writes="${RSS_WRITES:-50000}"
 engine="${ENGINE:-auto}"
 baseline="${BASELINE:-}"
-mounted_by=$here   # whose aiofs unmounts the mount
+mounted_by=$here   # whose aiofs made the mount (and unmounts it)
 targets="aiofs qsd"
 if [[ -n $baseline ]]; then
     [[ -x $baseline/aiofs ]] || { echo "qcow2-alloc-write: BASELINE=$baseline holds no aiofs launcher" >&2; exit 1; }
@@ -84,13 +84,15 @@ trap cleanup EXIT
 start_server() {
     local target=$1 image=$2
     case $target in
-        aiofs)
-            "$here/aiofs" mount --engine "$engine" --cache-size "$cache_size" --pid-file "$work/aiofs.pid" \
+        aiofs|before)
+            local cache=(--cache-size "$cache_size")
+            mounted_by=$here
+            if [[ $target == before ]]; then   # the earlier aiofs as it was: its own defaults
+                cache=()
+                mounted_by=$baseline
+            fi
+            "$mounted_by/aiofs" mount --engine "$engine" "${cache[@]}" --pid-file "$work/aiofs.pid" \
                 "$image" "$mnt" >&2
-            server_pid=$(cat "$work/aiofs.pid")
-            export_file="$mnt/disk.raw" ;;
-        before)   # the earlier aiofs as it was: its own defaults, no --cache-size
-            "$baseline/aiofs" mount --engine "$engine" --pid-file "$work/aiofs.pid" "$image" "$mnt" >&2
             server_pid=$(cat "$work/aiofs.pid")
             export_file="$mnt/disk.raw" ;;
         qsd)
@@ -222,8 +224,6 @@ fi
 for round in $(seq "$rounds"); do
     echo "qcow2-alloc-write: round $round of $rounds" >&2
     for target in $targets; do
-        mounted_by=$here
-        [[ $target == before ]] && mounted_by=$baseline
         for test in $tests; do
             case $test in
                 fresh) for j in $jobs_list; do run_alloc fresh "$target" "$j"; done ;;

@@ -3,7 +3,6 @@ package org.aiofs.aio;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jnr.ffi.Memory;
@@ -37,7 +36,7 @@ public final class HostFile implements Closeable {
     private final RemoteExport remote;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Taken by BlockingIo around bulk buffered writes into this file (see there why). */
-    private final Lock bulkWrites = new ReentrantLock();
+    private final ReentrantLock bulkWrites = new ReentrantLock();
 
     private HostFile(Path path, int fd, boolean readOnly, boolean direct, FileType type, int logicalBlockSize,
                      RemoteExport remote) {
@@ -184,7 +183,7 @@ public final class HostFile implements Closeable {
         return direct;
     }
 
-    Lock bulkWrites() {
+    ReentrantLock bulkWrites() {
         return bulkWrites;
     }
 

@@ -39,7 +39,7 @@ class BulkWritesTest {
     @Test
     void aBulkBufferedWriteWaitsForTheOneInProgress() throws Exception {
         try (HostFile file = HostFile.open(Files.createFile(dir.resolve("image")), false, false)) {
-            ReentrantLock inProgress = (ReentrantLock) file.bulkWrites();
+            ReentrantLock inProgress = file.bulkWrites();
             inProgress.lock(); // as a bulk write being copied would
             Future<Long> bulk;
             try {
@@ -62,7 +62,7 @@ class BulkWritesTest {
     void directWritesDoNotWait() throws Exception {
         Path path = Files.createFile(dir.resolve("image"));
         try (HostFile file = HostFile.open(path, false, true)) {
-            ReentrantLock inProgress = (ReentrantLock) file.bulkWrites();
+            ReentrantLock inProgress = file.bulkWrites();
             inProgress.lock();
             try {
                 ByteBuffer aligned = ByteBuffer.allocateDirect(2 * BULK + file.alignment()).alignedSlice(
