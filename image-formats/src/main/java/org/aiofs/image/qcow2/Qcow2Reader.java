@@ -59,6 +59,19 @@ final class Qcow2Reader {
         return backing != null;
     }
 
+    /**
+     * Whether what the backing image shows under [offset, offset + length) of this disk reads
+     * as zeroes (a hole, zero clusters, its end); true without one. May read its tables.
+     */
+    boolean backingReadsZeroes(long offset, long length) throws IOException {
+        long to = Math.min(offset + length, virtualSize);
+        if (backing == null || to <= offset) {
+            return true;
+        }
+        BlockStatus s = ParentReads.status(backing, offset, to - offset);
+        return s.kind() == BlockStatus.Kind.ZERO && s.offset() + s.length() >= to;
+    }
+
     /** The I/O of one read, mapped: host requests (with what to do when each completes) and backing reads. */
     static final class Plan {
         private final List<IoRequest> batch = new ArrayList<>();

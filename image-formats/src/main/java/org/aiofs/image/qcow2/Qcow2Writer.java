@@ -173,8 +173,9 @@ final class Qcow2Writer {
                         .whenComplete((x, e) -> epochs.exit(ticket));
             }
             if (busy == null) {
+                WritePlanner.ZeroBacked zeroBacked = planner.zeroBacked(offset, end);
                 ClusterOperation op = new ClusterOperation(cowBuffers, file, guard, dirty).reservingNewTables();
-                busy = linker.plan(op, offset, end, () -> planner.plan(op, inFlight, offset, src));
+                busy = linker.plan(op, offset, end, () -> planner.plan(op, inFlight, offset, src, zeroBacked));
                 if (busy == null) {
                     handedOver = true;
                     return linker.runAndLink(op, ticket);

@@ -17,8 +17,8 @@ import org.aiofs.image.ImageException;
  * new L2 entry is prepared for linking once the data is written. With extended L2 only
  * the touched subclusters are written; the others keep reading from the backing file. A new
  * cluster past the file's end, under a part of the disk that reads as zeroes (a zero cluster,
- * or nothing mapped and no backing file), gets only its data written, as QEMU zeroes such a
- * cluster without writing it.
+ * or nothing mapped where no backing file or only its holes are below), gets only its data
+ * written, as QEMU zeroes such a cluster without writing it.
  */
 final class WritePlanner {
     private static final long ALL_SUBCLUSTERS = 0xffff_ffffL;
@@ -78,20 +78,59 @@ final class WritePlanner {
         return true;
     }
 
-    /** Plans the write of {@code src} at {@code offset} into {@code op}. Under the exclusive lock. */
-    void plan(ClusterOperation op, InFlightClusters inFlight, long offset, ByteBuffer src) throws IOException {
+    /**
+     * The clusters that [offset, end) covers only in part and under which the backing file
+     * reads as zeroes: were they new, nothing around the write would need copying. Asked
+     * before planning, outside the metadata lock: the backing file never changes, but asking
+     * may read its tables. A question the backing file cannot answer counts as "not zeroes":
+     * the cluster is then copied as usual, and a real read error shows there.
+     */
+    ZeroBacked zeroBacked(long offset, long end) {
+        if (!reader.hasBacking() || external || geometry.extendedL2()) {
+            return ZeroBacked.NONE;
+        }
+        long head = geometry.clusterStart(offset);
+        long tail = geometry.clusterStart(end - 1);
+        return new ZeroBacked(partOverZeroes(head, offset, end) ? head : -1,
+                tail != head && partOverZeroes(tail, offset, end) ? tail : -1);
+    }
+
+    private boolean partOverZeroes(long gc, long offset, long end) {
+        int cs = geometry.clusterSize();
+        try {
+            return (offset > gc || end < gc + cs) && reader.backingReadsZeroes(gc, cs);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** At most two clusters (a write's first and last) whose backing file reads as zeroes; -1 for none. */
+    record ZeroBacked(long first, long last) {
+        static final ZeroBacked NONE = new ZeroBacked(-1, -1);
+
+        boolean contains(long gc) {
+            return gc == first || gc == last;
+        }
+    }
+
+    /**
+     * Plans the write of {@code src} at {@code offset} into {@code op}. Under the exclusive lock.
+     * @param zeroBacked what {@link #zeroBacked} said of this write
+     */
+    void plan(ClusterOperation op, InFlightClusters inFlight, long offset, ByteBuffer src, ZeroBacked zeroBacked)
+            throws IOException {
         long end = offset + src.remaining();
         long pos = offset;
         while (pos < end) {
             long gc = geometry.clusterStart(pos);
             long ce = Math.min(end, gc + geometry.clusterSize());
-            planCluster(op, inFlight, gc, pos, ce, slice(src, offset, pos, ce));
+            planCluster(op, inFlight, gc, pos, ce, slice(src, offset, pos, ce), zeroBacked.contains(gc));
             pos = ce;
         }
     }
 
     private void planCluster(ClusterOperation op, InFlightClusters inFlight, long gc, long from, long to,
-            ByteBuffer data) throws IOException {
+            ByteBuffer data, boolean backingZeroes) throws IOException {
         int cs = geometry.clusterSize();
         L2Entry current = slots.current(gc);
         if (current != null && !geometry.extendedL2() && current.kind(external) == L2Entry.Kind.NORMAL
@@ -122,7 +161,7 @@ final class WritePlanner {
             if (!keepHost && !external && s1 < ClusterGeometry.SUBCLUSTERS - 1) {
                 reachClusterEnd(op, host);
             }
-        } else if (!keepHost && !external && !geometry.extendedL2() && readsAsZeroes(kind)
+        } else if (!keepHost && !external && !geometry.extendedL2() && readsAsZeroes(kind, backingZeroes)
                 && host >= dataFile.size()) {
             // a new cluster past the file's end, where the disk reads as zeroes: what the write
             // leaves untouched reads as zeroes already (nothing ever wrote there), so only the
@@ -152,10 +191,10 @@ final class WritePlanner {
         }
     }
 
-    /** Whether a cluster of this kind reads as zeroes (a zero cluster, or nothing under it). */
-    private boolean readsAsZeroes(L2Entry.Kind kind) {
+    /** Whether a cluster of this kind reads as zeroes (a zero cluster, or nothing but zeroes under it). */
+    private boolean readsAsZeroes(L2Entry.Kind kind, boolean backingZeroes) {
         return kind == L2Entry.Kind.ZERO_PLAIN || kind == L2Entry.Kind.ZERO_ALLOCATED
-                || kind == L2Entry.Kind.UNALLOCATED && !reader.hasBacking();
+                || kind == L2Entry.Kind.UNALLOCATED && (!reader.hasBacking() || backingZeroes);
     }
 
     /** The unit's bytes the write leaves untouched, read as the disk shows them now; past its end zeroes. */

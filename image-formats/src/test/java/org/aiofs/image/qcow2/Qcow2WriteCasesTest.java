@@ -127,6 +127,47 @@ class Qcow2WriteCasesTest extends EngineTestBase {
         assertMostlyHoles("z.qcow2", Files.size(dir.resolve("z.qcow2")));
     }
 
+    /**
+     * An overlay over the holes of its backing file (sparse raw, or unallocated qcow2
+     * clusters): a new cluster past the file's end there gets only its data, as where there is
+     * no backing file; over the backing file's data the rest of the cluster is still copied.
+     */
+    @Test
+    void overlayClustersOverBackingHolesGetOnlyTheirData() throws Exception {
+        Qemu.img(dir, "create", "-f", "raw", "b.raw", "2M");
+        Qemu.io(dir.resolve("b.raw"), "raw", "write -P 7 0 1M"); // the second MiB stays a hole
+        Qemu.img(dir, "create", "-f", "qcow2", "b.qcow2", "2M");
+        Qemu.io(dir.resolve("b.qcow2"), "qcow2", "write -P 7 0 1M"); // the second MiB stays unallocated
+        ByteBuffer data = WriteWorkload.pattern(4096, 6);
+        for (String backing : List.of("raw", "qcow2")) {
+            String overlay = "over-" + backing + ".qcow2";
+            Qemu.img(dir, "create", "-f", "qcow2", "-b", "b." + backing, "-F", backing, overlay);
+            try (BlockImage img = openWritable(overlay)) {
+                for (int k = 0; k < 16; k++) {
+                    Futures.await(img.write((1L << 20) + k * 65536L + 4096, data.duplicate()));
+                }
+                Futures.await(img.write(65536 + 4096, data.duplicate())); // over the 7s
+            }
+            Qemu.img(dir, "check", overlay);
+            List<String> reads = new ArrayList<>(List.of("read -P 7 0 69632", "read -P 7 73728 974848"));
+            for (int k = 0; k < 16; k++) {
+                long cluster = (1L << 20) + k * 65536L;
+                reads.add("read -P 0 " + cluster + " 4096");
+                reads.add("read -P 0 " + (cluster + 8192) + " 57344");
+            }
+            Qemu.io(dir.resolve(overlay), "qcow2", reads.toArray(String[]::new));
+            Qemu.img(dir, "convert", "-O", "raw", overlay, "out.raw");
+            try (FileChannel raw = FileChannel.open(dir.resolve("out.raw"))) {
+                for (long at : List.of(65536L + 4096, (1L << 20) + 4096, (1L << 20) + 15 * 65536L + 4096)) {
+                    ByteBuffer got = ByteBuffer.allocate(4096);
+                    raw.read(got, at);
+                    assertEquals(data.duplicate().rewind(), got.flip(), overlay + ": the data written at " + at);
+                }
+            }
+            assertMostlyHoles(overlay, Files.size(dir.resolve(overlay)));
+        }
+    }
+
     /** At least 8 of the 16 clusters written 4 KiB each keep 56 KiB unwritten: the file has that much less on disk. */
     private void assertMostlyHoles(String image, long size) throws Exception {
         long allocated = Long.parseLong(Tool.ok(dir, "stat", "-c", "%b", image).trim()) * 512;
