@@ -40,24 +40,29 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the newest version completed before the read began (and no newer than the newest begun).
  * At the end QEMU judges: `qemu-img check` clean, `qemu-img compare` equal to the model.
  * The "tiny-cache" kinds run with a metadata cache of one byte: every table and refcount block
- * is dropped as soon as nobody holds it, and read again into a dropped table's storage.
+ * is dropped as soon as nobody holds it, and read again into a dropped table's storage. The
+ * "sparse-base" kind has a backing file of holes (no slices at version 0): a new cluster gets
+ * only its slice written, the rest left a hole of the file, while the other writers of the
+ * cluster wait for it.
  */
 class Qcow2ConcurrentStressTest extends EngineTestBase {
     private static final int WRITERS = 4;
     private static final int CLUSTERS = 40;
     private static final int CHURN = 4;
     private static final int WRITES_PER_WRITER = 500;
-    private static final byte UNTOUCHED = 0x5a;
 
     @TempDir
     Path dir;
 
     private int cs;
+    /** What the backing file holds where nobody wrote: 0x5a, or zeroes (its holes). */
+    private byte untouched;
     private AtomicIntegerArray published;
     private AtomicIntegerArray started;
 
     @ParameterizedTest
-    @ValueSource(strings = {"64k", "extended-l2", "4k-snapshot", "64k-tiny-cache", "4k-snapshot-tiny-cache"})
+    @ValueSource(strings = {"64k", "extended-l2", "4k-snapshot", "64k-tiny-cache", "4k-snapshot-tiny-cache",
+            "64k-sparse-base"})
     @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void readersAndAllocatingWritersAgreeWithTheModel(String kind) throws Exception {
         boolean snapshot = kind.startsWith("4k-snapshot");
@@ -66,7 +71,15 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
         published = new AtomicIntegerArray(WRITERS * CLUSTERS);
         started = new AtomicIntegerArray(WRITERS * CLUSTERS);
         Path base = dir.resolve("base.raw");
-        writeModel(base, size, new int[CHURN]);
+        if (kind.endsWith("sparse-base")) {
+            untouched = 0;
+            try (RandomAccessFile f = new RandomAccessFile(base.toFile(), "rw")) {
+                f.setLength(size);
+            }
+        } else {
+            untouched = 0x5a;
+            writeModel(base, size, new int[CHURN]);
+        }
         String options = "cluster_size=" + cs + (kind.equals("extended-l2") ? ",extended_l2=on" : "");
         Qemu.img(dir, "create", "-f", "qcow2", "-o", options, "-b", "base.raw", "-F", "raw", "s.qcow2",
                 String.valueOf(size));
@@ -196,16 +209,20 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
     private String check(long offset, int word, int[] low) {
         long inRegion = offset - cs / 8;
         if (inRegion < 0) {
-            return word == 0x5a5a5a5a ? null : "word at " + offset + " should be untouched, is " + hex(word);
+            int want = untouched * 0x01010101;
+            return word == want ? null : "word at " + offset + " should be untouched, is " + hex(word);
         }
         int k = (int) (inRegion / cs);
         int t = (int) (inRegion % cs / (cs / 4));
+        int i = index(t, k);
+        if (word == 0 && untouched == 0 && low[i] == 0) {
+            return null; // a slice at version 0 over a sparse base file: its holes
+        }
         int wantOwner = ((t & 0xf) << 28) | ((k & 0xfffff) << 8);
         int v = word & 0xff;
         if ((word & ~0xff) != wantOwner) {
             return "word at " + offset + " is " + hex(word) + ", not slice (" + t + ", " + k + ")";
         }
-        int i = index(t, k);
         if (v < low[i] || v > started.get(i)) {
             return "word at " + offset + " has version " + v + "; slice (" + t + ", " + k + ") had version "
                     + low[i] + " complete when the read began, " + started.get(i) + " begun at most";
@@ -217,11 +234,14 @@ class Qcow2ConcurrentStressTest extends EngineTestBase {
     private void writeModel(Path path, long size, int[] churn) throws IOException {
         ByteBuffer all = ByteBuffer.allocate((int) size);
         for (int i = 0; i < size; i++) {
-            all.put(i, UNTOUCHED);
+            all.put(i, untouched);
         }
         for (int k = 0; k < CLUSTERS; k++) {
             for (int t = 0; t < WRITERS; t++) {
-                all.put((int) sliceOffset(t, k), slice(t, k, published.get(index(t, k))), 0, cs / 4);
+                int v = published.get(index(t, k));
+                if (v > 0 || untouched != 0) { // a sparse base file has no slices at version 0
+                    all.put((int) sliceOffset(t, k), slice(t, k, v), 0, cs / 4);
+                }
             }
         }
         for (int c = 0; c < CHURN; c++) {
