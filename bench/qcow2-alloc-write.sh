@@ -223,8 +223,11 @@ if [[ " $tests " == *" overlay "* ]]; then
     echo "qcow2-alloc-write: writing a full $size backing file in $dir" >&2
     fio --name=fill --filename="$backing" --rw=write --bs=1M --size="$size" --output=/dev/null
 fi
-holes="$work/holes.raw"   # the sparse test's backing file: all holes
-truncate -s "$size" "$holes"
+holes=""
+if [[ " $tests " == *" sparse "* ]]; then
+    holes="$work/holes.raw"   # all holes
+    truncate -s "$size" "$holes"
+fi
 
 for round in $(seq "$rounds"); do
     echo "qcow2-alloc-write: round $round of $rounds" >&2

@@ -61,11 +61,11 @@ final class Qcow2Reader {
 
     /**
      * Whether what the backing image shows under [offset, offset + length) of this disk reads
-     * as zeroes (a hole, zero clusters, its end); true without one. May read its tables.
+     * as zeroes (a hole, zero clusters, its end; everywhere without one). May read its tables.
      */
     boolean backingReadsZeroes(long offset, long length) throws IOException {
         long to = Math.min(offset + length, virtualSize);
-        if (backing == null || to <= offset) {
+        if (to <= offset) {
             return true;
         }
         BlockStatus s = ParentReads.status(backing, offset, to - offset);

@@ -91,8 +91,9 @@ final class WritePlanner {
         }
         long head = geometry.clusterStart(offset);
         long tail = geometry.clusterStart(end - 1);
-        return new ZeroBacked(partOverZeroes(head, offset, end) ? head : -1,
-                tail != head && partOverZeroes(tail, offset, end) ? tail : -1);
+        long first = partOverZeroes(head, offset, end) ? head : -1;
+        long last = tail != head && partOverZeroes(tail, offset, end) ? tail : -1;
+        return first < 0 && last < 0 ? ZeroBacked.NONE : new ZeroBacked(first, last);
     }
 
     private boolean partOverZeroes(long gc, long offset, long end) {

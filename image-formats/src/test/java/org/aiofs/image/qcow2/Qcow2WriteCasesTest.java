@@ -69,20 +69,14 @@ class Qcow2WriteCasesTest extends EngineTestBase {
                 "driver=qcow2,pass-discard-snapshot=off,file.driver=file,file.filename=n.qcow2");
         try (BlockImage img = openWritable("n.qcow2")) {
             Futures.await(img.write((2 << 20) + 8192, WriteWorkload.pattern(4096, 5)));
-            for (int k = 0; k < 16; k++) {
-                Futures.await(img.write((3L << 20) + k * 65536L + 4096, WriteWorkload.pattern(4096, 6)));
-            }
+            writeIntoSixteenClusters(img, 3L << 20, WriteWorkload.pattern(4096, 6));
         }
         String after = map("n.qcow2");
         assertTrue(after.contains("\"offset\":" + old.group(1) + "}"), "the freed cluster at " + old.group(1)
                 + " (which held 9s) is allocated again: " + after);
         Qemu.img(dir, "check", "n.qcow2");
         List<String> zeroes = new ArrayList<>(List.of("read -P 0 1M 1M", "read -P 0 2M 8k", "read -P 0 2109440 53248"));
-        for (int k = 0; k < 16; k++) {
-            long cluster = (3L << 20) + k * 65536L;
-            zeroes.add("read -P 0 " + cluster + " 4096");
-            zeroes.add("read -P 0 " + (cluster + 8192) + " 57344");
-        }
+        zeroes.addAll(zeroesAroundTheData(3L << 20));
         Qemu.io(dir.resolve("n.qcow2"), "qcow2", zeroes.toArray(String[]::new));
         long size = Files.size(dir.resolve("n.qcow2"));
         assertEquals(0, size % 65536, "the file ends at a cluster's end");
@@ -104,26 +98,17 @@ class Qcow2WriteCasesTest extends EngineTestBase {
                 + "\"zero\":true,\"data\":false.*"), before);
         ByteBuffer data = WriteWorkload.pattern(4096, 6);
         try (BlockImage img = openWritable("z.qcow2")) {
-            for (int k = 0; k < 16; k++) {
-                Futures.await(img.write((1L << 20) + k * 65536L + 4096, data.duplicate()));
-            }
+            writeIntoSixteenClusters(img, 1L << 20, data);
         }
         Qemu.img(dir, "check", "z.qcow2");
         List<String> reads = new ArrayList<>(List.of("read -P 7 0 1M"));
-        for (int k = 0; k < 16; k++) {
-            long cluster = (1L << 20) + k * 65536L;
-            reads.add("read -P 0 " + cluster + " 4096");
-            reads.add("read -P 0 " + (cluster + 8192) + " 57344");
-        }
+        reads.addAll(zeroesAroundTheData(1L << 20));
         Qemu.io(dir.resolve("z.qcow2"), "qcow2", reads.toArray(String[]::new));
-        Qemu.img(dir, "convert", "-O", "raw", "z.qcow2", "z.raw");
-        try (FileChannel raw = FileChannel.open(dir.resolve("z.raw"))) {
-            for (int k = 0; k < 16; k++) {
-                ByteBuffer got = ByteBuffer.allocate(4096);
-                raw.read(got, (1L << 20) + k * 65536L + 4096);
-                assertEquals(data.duplicate().rewind(), got.flip(), "the data written into cluster " + k);
-            }
+        List<Long> written = new ArrayList<>();
+        for (int k = 0; k < 16; k++) {
+            written.add((1L << 20) + k * 65536L + 4096);
         }
+        assertConvertedHolds("z.qcow2", data, written);
         assertMostlyHoles("z.qcow2", Files.size(dir.resolve("z.qcow2")));
     }
 
@@ -143,28 +128,46 @@ class Qcow2WriteCasesTest extends EngineTestBase {
             String overlay = "over-" + backing + ".qcow2";
             Qemu.img(dir, "create", "-f", "qcow2", "-b", "b." + backing, "-F", backing, overlay);
             try (BlockImage img = openWritable(overlay)) {
-                for (int k = 0; k < 16; k++) {
-                    Futures.await(img.write((1L << 20) + k * 65536L + 4096, data.duplicate()));
-                }
+                writeIntoSixteenClusters(img, 1L << 20, data);
                 Futures.await(img.write(65536 + 4096, data.duplicate())); // over the 7s
             }
             Qemu.img(dir, "check", overlay);
             List<String> reads = new ArrayList<>(List.of("read -P 7 0 69632", "read -P 7 73728 974848"));
-            for (int k = 0; k < 16; k++) {
-                long cluster = (1L << 20) + k * 65536L;
-                reads.add("read -P 0 " + cluster + " 4096");
-                reads.add("read -P 0 " + (cluster + 8192) + " 57344");
-            }
+            reads.addAll(zeroesAroundTheData(1L << 20));
             Qemu.io(dir.resolve(overlay), "qcow2", reads.toArray(String[]::new));
-            Qemu.img(dir, "convert", "-O", "raw", overlay, "out.raw");
-            try (FileChannel raw = FileChannel.open(dir.resolve("out.raw"))) {
-                for (long at : List.of(65536L + 4096, (1L << 20) + 4096, (1L << 20) + 15 * 65536L + 4096)) {
-                    ByteBuffer got = ByteBuffer.allocate(4096);
-                    raw.read(got, at);
-                    assertEquals(data.duplicate().rewind(), got.flip(), overlay + ": the data written at " + at);
-                }
-            }
+            assertConvertedHolds(overlay, data,
+                    List.of(65536L + 4096, (1L << 20) + 4096, (1L << 20) + 15 * 65536L + 4096));
             assertMostlyHoles(overlay, Files.size(dir.resolve(overlay)));
+        }
+    }
+
+    /** 4 KiB of {@code data} at 4 KiB into each of the 16 clusters (64 KiB) from {@code first}. */
+    private static void writeIntoSixteenClusters(BlockImage img, long first, ByteBuffer data) throws Exception {
+        for (int k = 0; k < 16; k++) {
+            Futures.await(img.write(first + k * 65536L + 4096, data.duplicate()));
+        }
+    }
+
+    /** qemu-io reads of zeroes around what {@link #writeIntoSixteenClusters} wrote from {@code first}. */
+    private static List<String> zeroesAroundTheData(long first) {
+        List<String> reads = new ArrayList<>();
+        for (int k = 0; k < 16; k++) {
+            long cluster = first + k * 65536L;
+            reads.add("read -P 0 " + cluster + " 4096");
+            reads.add("read -P 0 " + (cluster + 8192) + " 57344");
+        }
+        return reads;
+    }
+
+    /** The image as `qemu-img convert` gives it holds {@code data} at each of {@code offsets}. */
+    private void assertConvertedHolds(String image, ByteBuffer data, List<Long> offsets) throws Exception {
+        Qemu.img(dir, "convert", "-O", "raw", image, "converted.raw");
+        try (FileChannel raw = FileChannel.open(dir.resolve("converted.raw"))) {
+            for (long at : offsets) {
+                ByteBuffer got = ByteBuffer.allocate(data.capacity());
+                raw.read(got, at);
+                assertEquals(data.duplicate().rewind(), got.flip(), image + ": the data written at " + at);
+            }
         }
     }
 
